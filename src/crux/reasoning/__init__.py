@@ -1,0 +1,1 @@
+"""Exact reasoning on the noisy-OR network compiled from the knowledge base."""
