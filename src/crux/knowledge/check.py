@@ -226,5 +226,7 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
                 "can ever bear on it"
             )
         if node.kind == "demographic" and node.id not in evidenced:
-            problems.append(f"node {node.id!r}: a demographic node needs a finding that observes it")
+            problems.append(
+                f"node {node.id!r}: a demographic node needs a finding that observes it"
+            )
     return problems

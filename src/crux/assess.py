@@ -1,0 +1,212 @@
+"""From a validated case to an explained assessment.
+
+Red-flag rules run first and set the triage level; nothing computed afterwards lowers
+it. Then the exact posteriors of every root cause, contributing factor and condition are
+ranked, and each root cause is explained by its most probable causal path to what hurts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from pydantic import BaseModel
+
+from crux.contract import (
+    Assessment,
+    FiredRule,
+    Ranked,
+    RankedCondition,
+    RootCause,
+    Triage,
+)
+from crux.knowledge import KnowledgeBase, compile_network, load_knowledge
+from crux.knowledge.schema import Edge, Finding
+from crux.reasoning.engine import ExactEngine
+from crux.reasoning.evidence import Observed, observed_findings, to_evidence
+from crux.reasoning.explain import best_path, supporting_findings
+from crux.reasoning.network import Network
+from crux.triage import screen
+
+# How many items each ranked list shows: at least MIN_LISTED, and any more that reach
+# LISTED_PROBABILITY, up to MAX_LISTED.
+MIN_LISTED = 5
+MAX_LISTED = 10
+LISTED_PROBABILITY = 0.10
+
+
+@dataclass(frozen=True)
+class Model:
+    """The knowledge base with its network and engine, compiled once and shared."""
+
+    kb: KnowledgeBase
+    network: Network
+    engine: ExactEngine
+    edges: dict[tuple[str, str], Edge]
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Model:
+        network = compile_network(kb)
+        return cls(
+            kb=kb,
+            network=network,
+            engine=ExactEngine(network),
+            edges={(e.cause, e.effect): e for e in kb.edges},
+        )
+
+
+@cache
+def shipped_model() -> Model:
+    return Model.build(load_knowledge())
+
+
+@dataclass(frozen=True)
+class _Best:
+    node: str
+    probability: float
+    side: str | None
+    variable: int
+
+
+def _best_by_node(model: Model, posterior: np.ndarray, kind: str) -> list[_Best]:
+    best: dict[str, _Best] = {}
+    for i, var in enumerate(model.network.variables):
+        if var.kind != kind:
+            continue
+        p = float(posterior[i])
+        if var.node not in best or p > best[var.node].probability:
+            best[var.node] = _Best(var.node, p, var.side, i)
+    return sorted(best.values(), key=lambda b: (-b.probability, b.node))
+
+
+def _listed(items: list[_Best]) -> list[_Best]:
+    keep = [b for b in items if b.probability >= LISTED_PROBABILITY]
+    return items[: max(MIN_LISTED, min(len(keep), MAX_LISTED))]
+
+
+def _answer_text(ob: Observed, case: BaseModel) -> str:
+    """The finding's words, with the number the person gave where there is one."""
+    f: Finding = ob.finding
+    text = f.label
+    when = f.when
+    value = None
+    if when.exposure is not None and case.exposures is not None:
+        value = getattr(case.exposures, when.exposure)
+    elif when.history is not None and case.history is not None:
+        value = getattr(case.history, when.history)
+    elif when.measurement is not None and case.measurements is not None:
+        value = getattr(case.measurements, when.measurement)
+        if isinstance(value, BaseModel):
+            value = getattr(value, ob.side) if ob.side else None
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        text += f" ({value:g})"
+    if ob.side and when.complaint is not None:
+        text += f", {ob.side}"
+    return text
+
+
+def _summary(model: Model, path: list[str], complaint: str) -> str:
+    kb = model.kb
+    label = kb.node(path[0]).label
+    steps = []
+    for a, b in itertools.pairwise(path):
+        edge = model.edges.get((a, b))
+        if edge is not None:
+            steps.append(edge.because.rstrip("."))
+    chain = "; ".join(steps)
+    text = f"{label[0].upper()}{label[1:]}"
+    if chain:
+        text += f": {chain}"
+    return f"{text}. This fits your {complaint}."
+
+
+def assess(case: BaseModel, model: Model | None = None) -> Assessment:
+    """The assessment of one validated case (see crux.contract.parse_case)."""
+    model = model or shipped_model()
+    kb, network = model.kb, model.network
+    triage = screen(case, kb.rules)
+
+    observed = observed_findings(kb, case)
+    evidence = to_evidence(network, observed)
+    posterior = model.engine.posteriors(evidence)
+
+    # which network finding variable each present observation landed on
+    present_vars: list[int] = []
+    answer_of: dict[int, str] = {}
+    complaint_vars: list[int] = []
+    for ob in observed:
+        if not ob.present or ob.finding.observes:
+            continue
+        names = [ob.finding.id] if ob.finding.id in network.finding_index else [
+            f"{ob.finding.id}@{s}" for s in ((ob.side,) if ob.side else ("left", "right"))
+        ]
+        for name in names:
+            idx = network.finding_index[name]
+            if idx not in answer_of:
+                present_vars.append(idx)
+                answer_of[idx] = _answer_text(ob, case)
+                if ob.finding.when.complaint is not None:
+                    complaint_vars.append(idx)
+
+    root_causes: list[RootCause] = []
+    for b in _listed(_best_by_node(model, posterior, "root_cause")):
+        path = best_path(network, posterior, b.variable, complaint_vars)
+        ids = [network.variables[v].node for v in path.variables] if path else [b.node]
+        support = supporting_findings(network, b.variable, present_vars)
+        if path is not None and path.finding in support:
+            support.remove(path.finding)
+            support.insert(0, path.finding)
+        complaint = answer_of[path.finding] if path else "complaint"
+        root_causes.append(
+            RootCause(
+                id=b.node,
+                probability=round(b.probability, 6),
+                side=b.side,
+                explanation=ids,
+                evidence=[answer_of[f] for f in support],
+                summary=_summary(model, ids, complaint),
+            )
+        )
+
+    suspected = {}
+    for rule in triage.fired:
+        suspected.setdefault(rule.suspects, rule.id)
+    conditions_ranked = _best_by_node(model, posterior, "condition")
+    flagged = [b for b in conditions_ranked if b.node in suspected]
+    rest = [b for b in conditions_ranked if b.node not in suspected]
+    conditions = [
+        RankedCondition(
+            id=b.node,
+            probability=round(b.probability, 6),
+            side=b.side,
+            suspected_by=suspected.get(b.node),
+        )
+        for b in flagged + _listed(rest)
+    ]
+    factors = [
+        Ranked(id=b.node, probability=round(b.probability, 6), side=b.side)
+        for b in _listed(_best_by_node(model, posterior, "factor"))
+    ]
+    return Assessment(
+        triage=Triage(
+            level=triage.level,
+            reasons=list(triage.reasons),
+            advice=triage.advice,
+            rules=[
+                FiredRule(
+                    id=r.id,
+                    level=r.level,
+                    suspects=r.suspects,
+                    advice=r.advice,
+                    sources=sorted({c.source for c in r.sources}),
+                )
+                for r in triage.fired
+            ],
+        ),
+        root_causes=root_causes,
+        contributing_factors=factors,
+        conditions=conditions,
+        knowledge_version=kb.version,
+    )

@@ -1,0 +1,171 @@
+"""The ``crux`` command: assess cases, print the contract's schemas, check and export the
+knowledge base. Problems with the input are reported one per line, and the exit status
+is 2; nothing is guessed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crux.contract import CaseError, Problem, parse_case_text
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Crux gets to the crux of musculoskeletal pain: red-flag triage first, then "
+    "causal reasoning to the likely root causes. It supports decisions; it does not "
+    "diagnose.",
+)
+kb_app = typer.Typer(no_args_is_help=True, help="Check, inspect and export the knowledge base.")
+app.add_typer(kb_app, name="kb")
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class SchemaName(StrEnum):
+    case = "case"
+    assessment = "assessment"
+
+
+class ExportFormat(StrEnum):
+    bif = "bif"
+    xmlbif = "xmlbif"
+
+
+def _fail(lines: list[str], code: int = 2) -> None:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def _read_inputs(files: list[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for name in files:
+        if name == "-":
+            out.append(("<stdin>", sys.stdin.read()))
+            continue
+        path = Path(name)
+        try:
+            out.append((name, path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            problems.append(f"{name}: no such file")
+        except IsADirectoryError:
+            problems.append(f"{name}: is a folder, not a case file")
+        except UnicodeDecodeError:
+            problems.append(f"{name}: not UTF-8 text; a case is a JSON file")
+        except OSError as err:
+            problems.append(f"{name}: cannot be read ({err.strerror})")
+    if problems:
+        _fail(problems)
+    return out
+
+
+@app.command()
+def assess(
+    files: Annotated[list[str], typer.Argument(help="case files (JSON); - reads standard input")],
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text for people, json/jsonl for programs"),
+    ] = OutputFormat.text,
+) -> None:
+    """Assess one or more cases: triage first, then the likely root causes, explained."""
+    if output_format is OutputFormat.json and len(files) > 1:
+        _fail(["--format json prints one assessment; use --format jsonl for several cases"])
+    inputs = _read_inputs(files)
+    cases = []
+    problems: list[str] = []
+    for name, text in inputs:
+        try:
+            cases.append(parse_case_text(text, name))
+        except CaseError as err:
+            problems += [_where(name, p) for p in err.problems]
+    if problems:
+        _fail(problems)
+
+    from crux.assess import assess as run
+    from crux.assess import shipped_model
+    from crux.report import render_text
+
+    model = shipped_model()
+    for i, case in enumerate(cases):
+        assessment = run(case, model)
+        if output_format is OutputFormat.text:
+            if len(cases) > 1:
+                typer.echo(f"== {inputs[i][0]}")
+            typer.echo(render_text(assessment, model.kb), nl=False)
+        elif output_format is OutputFormat.json:
+            typer.echo(assessment.model_dump_json(indent=2))
+        else:
+            typer.echo(assessment.model_dump_json())
+
+
+def _where(name: str, problem: Problem) -> str:
+    if problem.path == name:
+        return f"{name}: {problem.message}"
+    return f"{name}: {problem}"
+
+
+@app.command()
+def schema(
+    which: Annotated[SchemaName, typer.Argument(help="case or assessment")],
+) -> None:
+    """Print the JSON Schema of a case or of an assessment."""
+    from crux.contract import assessment_json_schema, case_json_schema
+
+    data = case_json_schema() if which is SchemaName.case else assessment_json_schema()
+    typer.echo(json.dumps(data, indent=2))
+
+
+@kb_app.command("check")
+def kb_check() -> None:
+    """Validate the knowledge base: ids, cycles, sources, reachability, vocabulary."""
+    from crux.knowledge import KnowledgeError, check_knowledge, load_knowledge
+
+    try:
+        kb = load_knowledge()
+    except KnowledgeError as err:
+        _fail(err.problems, code=1)
+    problems = check_knowledge(kb)
+    if problems:
+        _fail(problems, code=1)
+    typer.echo(
+        f"knowledge {kb.version}: sound ({len(kb.nodes)} nodes, {len(kb.edges)} edges, "
+        f"{len(kb.findings)} findings, {len(kb.rules)} red-flag rules, "
+        f"{len(kb.sources)} sources)"
+    )
+
+
+@kb_app.command("export")
+def kb_export(
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="bif or xmlbif")
+    ] = ExportFormat.bif,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write; standard output if absent")
+    ] = None,
+) -> None:
+    """Write the compiled network in a standard Bayesian-network format."""
+    from crux.knowledge.compile import shipped_network
+    from crux.reasoning.export import to_bif, to_xmlbif
+
+    network = shipped_network()
+    text = to_bif(network) if export_format is ExportFormat.bif else to_xmlbif(network)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output} ({export_format.value})", err=True)
+
+
+def main() -> None:
+    app()
