@@ -17,10 +17,13 @@ underscore (``tight_iliopsoas__left``), and :func:`original_name` reverses that.
 mapping is one-to-one for every name Crux produces: knowledge-base ids match
 ``[a-z][a-z0-9_]*`` and do not contain a double underscore (safe_name refuses one that
 does, so a file can never be read back ambiguously). Each variable also carries its Crux
-name and kind as properties (``crux_name``, ``crux_kind``).
+name and kind: as properties in XMLBIF (``crux_name``, ``crux_kind``) and as a comment
+before its block in BIF (BIF properties are not read by every tool, pyAgrum among them).
 
 The output is deterministic: the same network always gives byte-identical text. Numbers
-are written with Python's shortest round-trip ``repr``, so no precision is lost.
+are written with Python's shortest round-trip ``repr``, so no precision is lost; the
+present probability is computed as ``-expm1(sum of log1p(-p))`` rather than as
+``1 - P(absent)``, so that a small leak such as 1e-05 is written exactly.
 """
 
 from __future__ import annotations
@@ -69,9 +72,11 @@ class Node:
     crux_name: str
     kind: str
     parents: tuple[str, ...]
-    # p_absent[c] is P(absent | parent configuration c); configurations are in row-major
-    # order over ``parents`` (the first parent varies slowest, state 0 = absent first).
+    # p_absent[c] / p_present[c] are P(absent | c) and P(present | c) for the parent
+    # configuration c; configurations are in row-major order over ``parents`` (the first
+    # parent varies slowest, state 0 = absent first).
     p_absent: np.ndarray
+    p_present: np.ndarray
 
 
 def merged_parents(
@@ -85,16 +90,24 @@ def merged_parents(
     return tuple(keep), tuple(keep.values())
 
 
-def noisy_or_table(leak: float, weights: tuple[float, ...]) -> np.ndarray:
-    """P(absent | parents) for every parent configuration, shape (2,) * len(weights)."""
-    table = np.full((2,) * len(weights), 1.0 - leak)
-    for axis, w in enumerate(weights):
-        factor = np.ones(2)
-        factor[1] = 1.0 - w
-        shape = [1] * len(weights)
-        shape[axis] = 2
-        table = table * factor.reshape(shape)
-    return table
+def noisy_or_table(leak: float, weights: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(P(absent | parents), P(present | parents)) for every parent configuration, each
+    of shape (2,) * len(weights), axis i being parent i (index 0 = absent)."""
+    shape = (2,) * len(weights)
+    absent = np.full(shape, 1.0 - leak)
+    with np.errstate(divide="ignore"):  # a weight of 1.0 gives log(0) = -inf, as it should
+        log_absent = np.full(shape, np.log1p(-leak))
+        for axis, w in enumerate(weights):
+            axis_shape = [1] * len(weights)
+            axis_shape[axis] = 2
+            absent = absent * np.array([1.0, 1.0 - w]).reshape(axis_shape)
+            log_absent = log_absent + np.array([0.0, np.log1p(-w)]).reshape(axis_shape)
+    return absent, -np.expm1(log_absent)
+
+
+def _tables(leak: float, weights: tuple[float, ...]) -> dict[str, np.ndarray]:
+    absent, present = noisy_or_table(leak, weights)
+    return {"p_absent": absent.reshape(-1), "p_present": present.reshape(-1)}
 
 
 def export_nodes(network: Network) -> list[Node]:
@@ -109,7 +122,7 @@ def export_nodes(network: Network) -> list[Node]:
                 crux_name=v.name,
                 kind=v.kind,
                 parents=tuple(names[p] for p in parents),
-                p_absent=noisy_or_table(v.leak, weights).reshape(-1),
+                **_tables(v.leak, weights),
             )
         )
     for f in network.findings:
@@ -120,7 +133,7 @@ def export_nodes(network: Network) -> list[Node]:
                 crux_name=f.name,
                 kind="finding",
                 parents=tuple(names[p] for p in parents),
-                p_absent=noisy_or_table(f.leak, weights).reshape(-1),
+                **_tables(f.leak, weights),
             )
         )
     seen: dict[str, str] = {}
@@ -135,11 +148,12 @@ def export_nodes(network: Network) -> list[Node]:
 
 
 def _num(x: float) -> str:
-    return repr(float(x))
+    return repr(float(x) + 0.0)  # + 0.0 turns -0.0 into 0.0
 
 
-def _pair(p_absent: float) -> tuple[str, str]:
-    return _num(p_absent), _num(1.0 - p_absent)
+def _rows(node: Node) -> Iterator[tuple[str, str]]:
+    for a, p in zip(node.p_absent, node.p_present, strict=True):
+        yield _num(a), _num(p)
 
 
 def _configurations(n: int) -> Iterator[tuple[int, ...]]:
@@ -166,13 +180,12 @@ def to_bif(network: Network) -> str:
         ]
     for node in nodes:
         if not node.parents:
-            a, p = _pair(node.p_absent[0])
+            ((a, p),) = _rows(node)
             out += [f"probability ( {node.name} ) {{", f"  table {a}, {p};", "}"]
             continue
         out.append(f"probability ( {node.name} | {', '.join(node.parents)} ) {{")
-        for config, p_absent in zip(_configurations(len(node.parents)), node.p_absent, strict=True):
+        for config, (a, p) in zip(_configurations(len(node.parents)), _rows(node), strict=True):
             states = ", ".join(STATES[s] for s in config)
-            a, p = _pair(p_absent)
             out.append(f"  ({states}) {a}, {p};")
         out.append("}")
     return "\n".join(out) + "\n"
@@ -202,7 +215,7 @@ def to_xmlbif(network: Network) -> str:
     for node in nodes:
         # The table lists, for each parent configuration (first GIVEN slowest), the
         # probabilities of the FOR variable's states.
-        values = " ".join(f"{a} {p}" for a, p in map(_pair, node.p_absent))
+        values = " ".join(f"{a} {p}" for a, p in _rows(node))
         out += ["<DEFINITION>", f"  <FOR>{node.name}</FOR>"]
         out += [f"  <GIVEN>{parent}</GIVEN>" for parent in node.parents]
         out += [f"  <TABLE>{values}</TABLE>", "</DEFINITION>"]
