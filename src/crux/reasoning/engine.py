@@ -103,7 +103,15 @@ class _Link:
     to_child_shape: tuple[int, ...]  # and on the child
 
 
-def _noisy_or_table(leak: float, weights: tuple[float, ...]) -> np.ndarray:
+def _merged(parents: tuple[int, ...], weights: tuple[float, ...]) -> tuple[list[int], list[float]]:
+    """Two links from one parent act as one of weight 1 - (1 - w1)(1 - w2)."""
+    keep: dict[int, float] = {}
+    for p, w in zip(parents, weights, strict=True):
+        keep[p] = 1.0 - (1.0 - keep.get(p, 0.0)) * (1.0 - w)
+    return list(keep), list(keep.values())
+
+
+def _noisy_or_table(leak: float, weights: list[float] | tuple[float, ...]) -> np.ndarray:
     """P(off | parents) over the parents' axes, in the given parent order."""
     table = np.array(1.0 - leak)
     for w in weights:
@@ -204,9 +212,10 @@ class ExactEngine:
         for i, var in enumerate(net.variables):
             fam = frozenset((i, *var.parents))
             k = self._home(fam)
-            off = _noisy_or_table(var.leak, var.weights)  # axes: parents
+            parents, weights = _merged(var.parents, var.weights)
+            off = _noisy_or_table(var.leak, weights)  # axes: parents
             table = np.stack([off, 1.0 - off], axis=0)  # axes: var, parents
-            axes = [self._pos[k][i]] + [self._pos[k][p] for p in var.parents]
+            axes = [self._pos[k][i]] + [self._pos[k][p] for p in parents]
             self._base[k] = self._base[k] * _place(table, axes, len(self.cliques[k]))
         for b in self._base:
             b.setflags(write=False)
@@ -222,8 +231,9 @@ class ExactEngine:
                 self._finding_factor.append((np.array(1.0 - f.leak), np.array(f.leak)))
                 continue
             k = self._home(frozenset(f.parents))
-            off = _noisy_or_table(f.leak, f.weights)
-            axes = [self._pos[k][p] for p in f.parents]
+            parents, weights = _merged(f.parents, f.weights)
+            off = _noisy_or_table(f.leak, weights)
+            axes = [self._pos[k][p] for p in parents]
             width = len(self.cliques[k])
             self._finding_home.append(k)
             self._finding_factor.append((_place(off, axes, width), _place(1.0 - off, axes, width)))
