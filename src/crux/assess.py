@@ -25,7 +25,7 @@ from crux.contract import (
 from crux.knowledge import KnowledgeBase, compile_network, load_knowledge
 from crux.knowledge.schema import Edge, Finding
 from crux.reasoning.engine import ExactEngine
-from crux.reasoning.evidence import Observed, observed_findings, to_evidence
+from crux.reasoning.evidence import Observed, finding_variable, observed_findings, to_evidence
 from crux.reasoning.explain import best_path, supporting_findings
 from crux.reasoning.network import Network
 from crux.triage import screen
@@ -132,23 +132,18 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
     evidence = to_evidence(network, observed)
     posterior = model.engine.posteriors(evidence)
 
-    # which network finding variable each present observation landed on
+    # the network finding variable of each present answer, and its words
     present_vars: list[int] = []
     answer_of: dict[int, str] = {}
     complaint_vars: list[int] = []
     for ob in observed:
         if not ob.present or ob.finding.observes:
             continue
-        names = [ob.finding.id] if ob.finding.id in network.finding_index else [
-            f"{ob.finding.id}@{s}" for s in ((ob.side,) if ob.side else ("left", "right"))
-        ]
-        for name in names:
-            idx = network.finding_index[name]
-            if idx not in answer_of:
-                present_vars.append(idx)
-                answer_of[idx] = _answer_text(ob, case)
-                if ob.finding.when.complaint is not None:
-                    complaint_vars.append(idx)
+        idx = finding_variable(network, ob)
+        present_vars.append(idx)
+        answer_of[idx] = _answer_text(ob, case)
+        if ob.finding.when.complaint is not None:
+            complaint_vars.append(idx)
 
     root_causes: list[RootCause] = []
     for b in _listed(_best_by_node(model, posterior, "root_cause")):

@@ -9,32 +9,27 @@ predicate is *true*, so an unknown answer never fires a rule, not even under ``n
 (the negation of unknown is unknown). ``all`` is false as soon as one part is false,
 ``any`` true as soon as one part is true (Kleene's strong logic).
 
-How each test reads the case:
-
-- red_flag, history, exposure: a yes/no answer is itself; a number is compared with
-  ``at_least`` (or, with no bound, counts as yes when given); a region list is yes when
-  it names a region. Absent is unknown.
-- age_at_least, age_below: unknown without an age. sex: unknown without a sex or when it
-  is "unknown". pregnant: known only when ``history.pregnant_weeks`` is given (pregnant).
-- complaint: true when some complaint matches: its region is one of those named (any
-  region when none is named), its side equals the one named, and every other given field
-  matches. Onset, duration and severity are single answers: a different answer is false,
-  a missing one unknown. Contexts, qualities and radiation are lists a person rarely
-  completes: a value that is not listed leaves that complaint unknown.
+How each test reads the case is defined once, in :mod:`crux.answers`, which the
+evidence for the network shares.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
 
-from crux.knowledge.schema import ComplaintMatch, KnowledgeBase, Predicate, Rule
+from crux.answers import (
+    Truth,
+    all_of,
+    answer,
+    any_complaint,
+    any_of,
+    section_value,
+)
+from crux.knowledge.schema import KnowledgeBase, Predicate, Rule
 from crux.vocabulary import TRIAGE_ORDER
-
-Truth = bool | None
 
 SELF_CARE_ADVICE = (
     "None of your answers points to a warning sign, so it is reasonable to start "
@@ -58,101 +53,22 @@ def rules_of(kb: KnowledgeBase) -> tuple[Rule, ...]:
     return kb.rules
 
 
-# --------------------------------------------------------------------------- logic
-
-
-def _all(values: Iterable[Truth]) -> Truth:
-    result: Truth = True
-    for v in values:
-        if v is False:
-            return False
-        if v is None:
-            result = None
-    return result
-
-
-def _any(values: Iterable[Truth]) -> Truth:
-    result: Truth = False
-    for v in values:
-        if v is True:
-            return True
-        if v is None:
-            result = None
-    return result
-
-
-def _answer(value: Any, at_least: float | None) -> Truth:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, list):
-        return len(value) > 0
-    if isinstance(value, BaseModel):  # a per-side answer: yes when either side is
-        return _any(_answer(getattr(value, side, None), at_least) for side in ("left", "right"))
-    if at_least is None:
-        return True
-    return float(value) >= at_least
-
-
-def _section_value(case: BaseModel, section: str, key: str) -> Any:
-    part = getattr(case, section, None)
-    return None if part is None else getattr(part, key, None)
-
-
-def _listed(wanted: str | None, listed: list[str] | None) -> Truth:
-    if wanted is None:
-        return True
-    return True if listed and wanted in listed else None
-
-
-def _bound(value: float | None, bound: float | None, at_least: bool) -> Truth:
-    if bound is None:
-        return True
-    if value is None:
-        return None
-    return value >= bound if at_least else value < bound
-
-
-def _complaint(match: ComplaintMatch, complaint: Any) -> Truth:
-    regions = match.regions()
-    if regions and complaint.region not in regions:
-        return False
-    if match.side is not None and complaint.side != match.side:
-        return False
-    onset: Truth = True
-    if match.onset is not None:
-        onset = None if complaint.onset is None else complaint.onset == match.onset
-    return _all(
-        (
-            onset,
-            _listed(match.worse_with, complaint.worse_with),
-            _listed(match.better_with, complaint.better_with),
-            _listed(match.quality, complaint.qualities),
-            _listed(match.radiates_to, complaint.radiates_to),
-            _bound(complaint.duration_weeks, match.duration_weeks_at_least, at_least=True),
-            _bound(complaint.duration_weeks, match.duration_weeks_below, at_least=False),
-            _bound(complaint.severity, match.severity_at_least, at_least=True),
-        )
-    )
-
-
 def truth(predicate: Predicate, case: BaseModel) -> Truth:
     """True, false or unknown (None): what the case says about one predicate."""
     p = predicate
     if p.all is not None:
-        return _all(truth(child, case) for child in p.all)
+        return all_of(truth(child, case) for child in p.all)
     if p.any is not None:
-        return _any(truth(child, case) for child in p.any)
+        return any_of(truth(child, case) for child in p.any)
     if p.not_ is not None:
         inner = truth(p.not_, case)
         return None if inner is None else not inner
     if p.red_flag is not None:
-        return _answer(_section_value(case, "red_flags", p.red_flag), None)
+        return answer(section_value(case, "red_flags", p.red_flag), None)
     if p.history is not None:
-        return _answer(_section_value(case, "history", p.history), p.at_least)
+        return answer(section_value(case, "history", p.history), p.at_least)
     if p.exposure is not None:
-        return _answer(_section_value(case, "exposures", p.exposure), p.at_least)
+        return answer(section_value(case, "exposures", p.exposure), p.at_least)
     if p.age_at_least is not None or p.age_below is not None:
         age = getattr(case, "age", None)
         if age is None:
@@ -164,12 +80,11 @@ def truth(predicate: Predicate, case: BaseModel) -> Truth:
             return None
         return sex == p.sex
     if p.pregnant is not None:
-        if _section_value(case, "history", "pregnant_weeks") is None:
+        if section_value(case, "history", "pregnant_weeks") is None:
             return None
         return p.pregnant
     if p.complaint is not None:
-        match = p.complaint
-        return _any(_complaint(match, c) for c in getattr(case, "complaints", None) or ())
+        return any_complaint(p.complaint, getattr(case, "complaints", None) or ())
     return None  # unreachable: a Predicate gives exactly one test
 
 

@@ -225,6 +225,8 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
                 f"node {node.id!r} is unreachable: no finding lies below it, so no answer "
                 "can ever bear on it"
             )
+        if node.kind == "demographic" and node.lateral:
+            problems.append(f"node {node.id!r}: a demographic node is not lateral")
         if node.kind == "demographic" and node.id not in evidenced:
             problems.append(
                 f"node {node.id!r}: a demographic node needs a finding that observes it"

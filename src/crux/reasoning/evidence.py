@@ -1,21 +1,21 @@
 """Turn a validated case into evidence on the network: which findings are present,
 which are known to be absent, and which demographic variables are observed.
 
-The rules are generic; what each finding means comes from its ``when`` in the data:
+A case is read with the same three-valued logic as the red-flag rules
+(:mod:`crux.answers`): true is present, false is absent, unknown counts for nothing.
+What each finding asks comes from its ``when`` in the data:
 
-- complaint: present when a complaint matches every given field. Its side picks the
-  lateral copy (left, right; both and central mean both copies). Onset, duration and
-  severity are single answers, so when a complaint in the finding's region gives one
-  and it does not match, the finding is absent. Contexts, qualities and radiation are
-  lists a person rarely completes: not listing one leaves it unknown.
-- exposure, history: a yes/no answer is present or absent; a number is compared with
-  ``at_least`` (or, with no bound, present when given); a region list is present when
-  it names any region.
-- measurement: compared with the vocabulary's threshold (or the finding's own bound),
-  per side when the measurement is given per side.
+- complaint: the complaint list is the body chart, so a region with no complaint is
+  absent; a complaint there with a different onset, or a duration or severity past the
+  bound, is absent; a context, quality or radiation the person did not list is unknown.
+- exposure, history: a yes/no answer is itself; a number is compared with ``at_least``.
+- measurement: compared with the vocabulary's threshold (or the finding's own bound).
 - red_flag: true is present, false is absent.
-- age_at_least, age_below, sex: present or absent once age or sex is known.
-Anything the case does not give is unknown and counts for nothing.
+- age_at_least, age_below, sex: known once age or sex is given.
+
+A finding with a lateral cause is read per side: a complaint felt on the left (or on
+both sides, or centrally) speaks to the left copy, and so on; a per-side measurement
+speaks to each side; an answer with no side speaks to both copies.
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from crux.knowledge.compile import SIDES, variable_name
-from crux.knowledge.schema import ComplaintMatch, Condition, Finding, KnowledgeBase
+from crux.answers import SIDES, Truth, answer, any_complaint, any_of, section_value
+from crux.knowledge.compile import variable_name
+from crux.knowledge.schema import Condition, Finding, KnowledgeBase
 from crux.reasoning.network import Evidence, Network
 from crux.vocabulary import load_vocabulary
-
-Observation = dict[str | None, bool]  # side (None when not lateral) -> present?
 
 
 @dataclass(frozen=True)
@@ -39,67 +38,29 @@ class Observed:
     """A finding the case shows or rules out, with the side it applies to."""
 
     finding: Finding
-    side: str | None
+    side: str | None  # None: not lateral
     present: bool
 
 
-def _sides_of(complaint_side: str) -> tuple[str, ...]:
-    return SIDES if complaint_side in ("both", "central") else (complaint_side,)
+@dataclass(frozen=True)
+class Reading:
+    """What a case says about one condition, overall and on each side."""
+
+    overall: Truth
+    left: Truth
+    right: Truth
+
+    @classmethod
+    def same(cls, value: Truth) -> Reading:
+        return cls(value, value, value)
+
+    def side(self, side: str) -> Truth:
+        return self.left if side == "left" else self.right
 
 
-def _complaint_observation(match: ComplaintMatch, complaints: Iterable[Any]) -> Observation:
-    obs: Observation = {}
-    regions = set(match.regions())
-    for c in complaints:
-        if regions and c.region not in regions:
-            continue
-        if match.side and c.side != match.side:
-            continue
-        verdict: bool | None = True
-        for key in ("worse_with", "better_with", "radiates_to"):
-            wanted = getattr(match, key)
-            if wanted is not None:
-                listed = getattr(c, key) or []
-                if wanted not in listed:
-                    verdict = None  # not listed: unknown
-        if match.quality is not None and match.quality not in (c.qualities or []):
-            verdict = None
-        if verdict is not False and match.onset is not None:
-            if c.onset is None:
-                verdict = None if verdict else verdict
-            elif c.onset != match.onset:
-                verdict = False
-        for bound, attr, ok in (
-            (match.duration_weeks_at_least, "duration_weeks", lambda v, b: v >= b),
-            (match.duration_weeks_below, "duration_weeks", lambda v, b: v < b),
-            (match.severity_at_least, "severity", lambda v, b: v >= b),
-        ):
-            if bound is None or verdict is False:
-                continue
-            value = getattr(c, attr)
-            if value is None:
-                verdict = None
-            elif not ok(value, bound):
-                verdict = False
-        if verdict is None:
-            continue
-        for side in _sides_of(c.side):
-            # present on a side wins over absent from another complaint on that side
-            obs[side] = obs.get(side, False) or verdict
-    return obs
-
-
-def _value_present(value: Any, at_least: float | None) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, list):
-        return len(value) > 0
-    if at_least is None:
-        return True
-    return float(value) >= at_least
-
-
-def _measurement_present(value: float | bool, cond: Condition, term: Any) -> bool:
+def _beyond(value: Any, cond: Condition, term: Any) -> Truth:
+    if value is None:
+        return None
     if isinstance(value, bool):
         return value
     if cond.below is not None:
@@ -110,84 +71,79 @@ def _measurement_present(value: float | bool, cond: Condition, term: Any) -> boo
     return value < limit if direction == "below" else value > limit
 
 
-def observe(cond: Condition, case: BaseModel) -> Observation:
-    """What the case says about one condition: side -> present (missing keys: unknown).
-
-    The key None means "not tied to a side"; lateral findings read it as both sides.
-    """
+def read(cond: Condition, case: BaseModel) -> Reading:
+    """What the case says about one condition."""
     if cond.complaint is not None:
-        return _complaint_observation(cond.complaint, case.complaints)
-    if cond.exposure is not None or cond.history is not None:
-        section = case.exposures if cond.exposure is not None else case.history
-        key = cond.exposure if cond.exposure is not None else cond.history
-        value = getattr(section, key) if section is not None else None
-        if value is None:
-            return {}
-        return {None: _value_present(value, cond.at_least)}
+        complaints = case.complaints
+        return Reading(
+            overall=any_complaint(cond.complaint, complaints),
+            left=any_complaint(cond.complaint, complaints, "left"),
+            right=any_complaint(cond.complaint, complaints, "right"),
+        )
+    if cond.exposure is not None:
+        return Reading.same(answer(section_value(case, "exposures", cond.exposure), cond.at_least))
+    if cond.history is not None:
+        return Reading.same(answer(section_value(case, "history", cond.history), cond.at_least))
     if cond.measurement is not None:
         term = load_vocabulary().measurements[cond.measurement]
-        value = getattr(case.measurements, cond.measurement) if case.measurements else None
-        if value is None:
-            return {}
-        if isinstance(value, BaseModel):
-            obs: Observation = {}
-            for side in SIDES:
-                v = getattr(value, side)
-                if v is not None:
-                    obs[side] = _measurement_present(v, cond, term)
-            return obs
-        return {None: _measurement_present(value, cond, term)}
+        value = section_value(case, "measurements", cond.measurement)
+        if isinstance(value, BaseModel):  # given per side
+            left = _beyond(value.left, cond, term)
+            right = _beyond(value.right, cond, term)
+            return Reading(any_of((left, right)), left, right)
+        return Reading.same(_beyond(value, cond, term))
     if cond.red_flag is not None:
-        value = getattr(case.red_flags, cond.red_flag) if case.red_flags else None
-        return {} if value is None else {None: bool(value)}
+        return Reading.same(answer(section_value(case, "red_flags", cond.red_flag)))
     if cond.age_at_least is not None or cond.age_below is not None:
         if case.age is None:
-            return {}
+            return Reading.same(None)
         if cond.age_at_least is not None:
-            return {None: case.age >= cond.age_at_least}
-        return {None: case.age < cond.age_below}
+            return Reading.same(case.age >= cond.age_at_least)
+        return Reading.same(case.age < cond.age_below)
     if cond.sex is not None:
         if case.sex is None or case.sex == "unknown":
-            return {}
-        return {None: case.sex == cond.sex}
-    return {}
+            return Reading.same(None)
+        return Reading.same(case.sex == cond.sex)
+    return Reading.same(None)
+
+
+def lateral_findings(kb: KnowledgeBase) -> frozenset[str]:
+    """Ids of the findings read per side: those with a lateral cause."""
+    lateral_nodes = {n.id for n in kb.nodes if n.lateral}
+    return frozenset(
+        f.id for f in kb.findings if any(c.node in lateral_nodes for c in f.causes)
+    )
 
 
 def observed_findings(kb: KnowledgeBase, case: BaseModel) -> list[Observed]:
     """Every finding of the knowledge base that the case shows or rules out."""
+    lateral = lateral_findings(kb)
     out: list[Observed] = []
     for finding in kb.findings:
-        for side, present in observe(finding.when, case).items():
-            out.append(Observed(finding=finding, side=side, present=present))
+        reading = read(finding.when, case)
+        if finding.id in lateral:
+            for side in SIDES:
+                value = reading.side(side)
+                if value is not None:
+                    out.append(Observed(finding, side, value))
+        elif reading.overall is not None:
+            out.append(Observed(finding, None, reading.overall))
     return out
 
 
-def to_evidence(network: Network, observed: Iterable[Observed]) -> Evidence:
-    """Place observations on the network's findings and variables.
+def finding_variable(network: Network, ob: Observed) -> int:
+    return network.finding_index[variable_name(ob.finding.id, ob.side)]
 
-    A side-less observation of a lateral finding applies to both copies; a sided
-    observation of a finding that is not lateral applies to the one finding.
-    """
+
+def to_evidence(network: Network, observed: Iterable[Observed]) -> Evidence:
+    """Place observations on the network's findings and directly observed variables."""
     findings: dict[int, bool] = {}
     variables: dict[int, bool] = {}
-
-    def put(target: dict[int, bool], idx: int, present: bool) -> None:
-        target[idx] = target.get(idx, False) or present
-
     for ob in observed:
-        f = ob.finding
-        if f.observes:
-            sides: tuple[str | None, ...] = (None,)
-            if variable_name(f.observes, None) not in network.index:
-                sides = SIDES if ob.side is None else (ob.side,)
-            for side in sides:
-                put(variables, network.index[variable_name(f.observes, side)], ob.present)
-            continue
-        if f.id in network.finding_index:  # not lateral
-            put(findings, network.finding_index[f.id], ob.present)
-            continue
-        for side in SIDES if ob.side is None else (ob.side,):
-            put(findings, network.finding_index[variable_name(f.id, side)], ob.present)
+        if ob.finding.observes:
+            variables[network.index[ob.finding.observes]] = ob.present
+        else:
+            findings[finding_variable(network, ob)] = ob.present
     return Evidence(findings=findings, variables=variables)
 
 
