@@ -92,15 +92,96 @@ def _spanning_tree(cliques: list[frozenset[int]]) -> list[tuple[int, int]]:
 
 
 @dataclass(frozen=True)
+class _Projection:
+    """How to sum a clique's table down to some of its variables and lay the result out
+    for another clique: precomputed once, so a case only reshapes, adds and transposes.
+
+    Summing one run of adjacent axes at a time, outermost first, keeps every step a
+    contiguous add (each step halves the table or better); numpy's sum over scattered
+    axes is several times slower on the large cliques this network has.
+    """
+
+    steps: tuple[tuple[tuple[int, ...], int], ...]  # (reshape to, axis to sum)
+    kept: tuple[int, ...]  # (2,) * number of variables kept
+    perm: tuple[int, ...] | None  # transpose into the target's order, if needed
+    shape: tuple[int, ...]  # broadcast shape on the target clique
+
+    def apply(self, table: np.ndarray) -> np.ndarray:
+        out = table
+        for shape, axis in self.steps:
+            out = out.reshape(shape).sum(axis=axis)
+        out = out.reshape(self.kept)
+        if self.perm is not None:
+            out = out.transpose(self.perm)
+        return out.reshape(self.shape)
+
+
+def _projection(
+    source: tuple[int, ...], keep: set[int], target: tuple[int, ...] | None = None
+) -> _Projection:
+    """Sum ``source``'s table down to ``keep``, shaped to broadcast on ``target``."""
+    runs: list[list] = []  # [kept?, length]
+    for v in source:
+        kept = v in keep
+        if runs and runs[-1][0] == kept:
+            runs[-1][1] += 1
+        else:
+            runs.append([kept, 1])
+    kinds = [k for k, _ in runs]
+    sizes = [2**n for _, n in runs]
+    steps: list[tuple[tuple[int, ...], int]] = []
+    while False in kinds:
+        i = kinds.index(False)
+        steps.append((tuple(sizes), i))
+        del kinds[i], sizes[i]
+        if 0 < i < len(kinds) and kinds[i - 1] and kinds[i]:
+            sizes[i - 1] *= sizes[i]
+            del kinds[i], sizes[i]
+    order = [v for v in source if v in keep]
+    target = target if target is not None else tuple(order)
+    wanted = [v for v in target if v in keep]
+    perm = tuple(order.index(v) for v in wanted)
+    return _Projection(
+        steps=tuple(steps),
+        kept=(2,) * len(order),
+        perm=None if perm == tuple(range(len(perm))) else perm,
+        shape=tuple(2 if v in keep else 1 for v in target),
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Lay a separator table (variables in sorted order) out to broadcast on a clique."""
+
+    perm: tuple[int, ...] | None
+    shape: tuple[int, ...]
+
+    @classmethod
+    def of(cls, sep: tuple[int, ...], target: tuple[int, ...]) -> _Layout:
+        wanted = [v for v in target if v in sep]
+        perm = tuple(sep.index(v) for v in wanted)
+        return cls(
+            perm=None if perm == tuple(range(len(perm))) else perm,
+            shape=tuple(2 if v in sep else 1 for v in target),
+        )
+
+    def apply(self, table: np.ndarray) -> np.ndarray:
+        if self.perm is not None:
+            table = table.transpose(self.perm)
+        return table.reshape(self.shape)
+
+
+@dataclass(frozen=True)
 class _Link:
-    """A tree edge seen from the child: how to pass a message up and down."""
+    """A tree edge seen from the child. Messages over the separator are kept with its
+    variables in sorted order, which is also the order of the child's last axes."""
 
     child: int
     parent: int
-    sum_child: tuple[int, ...]  # axes of the child summed out to reach the separator
-    sum_parent: tuple[int, ...]  # axes of the parent summed out to reach the separator
-    to_parent_shape: tuple[int, ...]  # separator tensor reshaped to broadcast on the parent
-    to_child_shape: tuple[int, ...]  # and on the child
+    up: _Projection  # child table -> separator
+    down: _Projection  # parent table -> separator
+    onto_parent: _Layout  # separator -> broadcast on the parent
+    tail: int  # 2 ** |separator|
 
 
 def _merged(parents: tuple[int, ...], weights: tuple[float, ...]) -> tuple[list[int], list[float]]:
@@ -143,7 +224,6 @@ class ExactEngine:
         families += [frozenset(f.parents) for f in network.findings if f.parents]
         cliques = _triangulate(n, families) if n else []
         self.cliques: list[tuple[int, ...]] = [tuple(sorted(c)) for c in cliques]
-        self._pos = [{v: k for k, v in enumerate(c)} for c in self.cliques]
         self._compile_tree()
         self._compile_potentials()
         self._compile_findings()
@@ -186,22 +266,31 @@ class ExactEngine:
                     parent_of[nb] = k
                     stack.append(nb)
         self._parent_of = parent_of
-        self._down_order = order  # root first
+        # each clique lists its variables with the separator to its parent last, so the
+        # message up is one contiguous sum and the message down multiplies the tail
+        local: list[tuple[int, ...]] = []
+        for k in range(m):
+            p = parent_of[k]
+            sep = set(self.cliques[k]) & set(self.cliques[p]) if p >= 0 else set()
+            local.append(
+                tuple(sorted(v for v in self.cliques[k] if v not in sep)) + tuple(sorted(sep))
+            )
+        self.cliques = local
+        self._pos = [{v: a for a, v in enumerate(c)} for c in self.cliques]
         links: list[_Link] = []
         for k in reversed(order):
             p = parent_of[k]
             if p < 0:
                 continue
-            sep = sorted(set(self.cliques[k]) & set(self.cliques[p]))
-            ck, cp = self.cliques[k], self.cliques[p]
+            sep = tuple(sorted(set(self.cliques[k]) & set(self.cliques[p])))
             links.append(
                 _Link(
                     child=k,
                     parent=p,
-                    sum_child=tuple(a for a, v in enumerate(ck) if v not in sep),
-                    sum_parent=tuple(a for a, v in enumerate(cp) if v not in sep),
-                    to_parent_shape=tuple(2 if v in sep else 1 for v in cp),
-                    to_child_shape=tuple(2 if v in sep else 1 for v in ck),
+                    up=_projection(self.cliques[k], set(sep), sep),
+                    down=_projection(self.cliques[p], set(sep), sep),
+                    onto_parent=_Layout.of(sep, self.cliques[p]),
+                    tail=2 ** len(sep),
                 )
             )
         self._links = links  # children before parents
@@ -220,64 +309,92 @@ class ExactEngine:
         for b in self._base:
             b.setflags(write=False)
         self._var_home = [self._home({i}) for i in range(len(net.variables))]
+        self._unary_shape = []
+        for i, k in enumerate(self._var_home):
+            shape = [1] * len(self.cliques[k])
+            shape[self._pos[k][i]] = 2
+            self._unary_shape.append(tuple(shape))
 
     def _compile_findings(self) -> None:
-        """Per finding: its clique and its absent/present factors, ready to multiply."""
+        """Per finding: its merged links, and (for several parents) its clique factor.
+
+        An absent finding is ``(1 - leak) * prod (1 - w_i)^x_i``: a constant times one
+        vector per parent, so it needs no clique. A present finding is one minus that;
+        with one parent it is still a vector, with several it is a factor over its
+        parents, placed in the clique that holds them.
+        """
+        self._finding_links: list[tuple[list[int], np.ndarray]] = []
         self._finding_home: list[int] = []
-        self._finding_factor: list[tuple[np.ndarray, np.ndarray]] = []
+        self._finding_present: list[np.ndarray | None] = []
         for f in self.network.findings:
-            if not f.parents:
-                self._finding_home.append(-1)
-                self._finding_factor.append((np.array(1.0 - f.leak), np.array(f.leak)))
-                continue
-            k = self._home(frozenset(f.parents))
             parents, weights = _merged(f.parents, f.weights)
+            self._finding_links.append((parents, 1.0 - np.asarray(weights, dtype=float)))
+            if len(parents) < 2:
+                self._finding_home.append(-1)
+                self._finding_present.append(None)
+                continue
+            k = self._home(frozenset(parents))
             off = _noisy_or_table(f.leak, weights)
             axes = [self._pos[k][p] for p in parents]
-            width = len(self.cliques[k])
             self._finding_home.append(k)
-            self._finding_factor.append((_place(off, axes, width), _place(1.0 - off, axes, width)))
+            self._finding_present.append(_place(1.0 - off, axes, len(self.cliques[k])))
 
     def _compile_marginals(self) -> None:
-        self._marg_axes = []
-        for i, k in enumerate(self._var_home):
-            a = self._pos[k][i]
-            self._marg_axes.append(tuple(x for x in range(len(self.cliques[k])) if x != a))
+        self._marginal = [
+            _projection(self.cliques[k], {i}) for i, k in enumerate(self._var_home)
+        ]
 
     def _compile_prior_messages(self) -> None:
         """Upward messages with no evidence: reused for every subtree a case leaves alone."""
         self._prior_up: dict[int, np.ndarray] = {}
         belief = list(self._base)
         for link in self._links:
-            msg = np.sum(belief[link.child], axis=link.sum_child)
+            msg = link.up.apply(belief[link.child])
             self._prior_up[link.child] = msg
-            belief[link.parent] = belief[link.parent] * msg.reshape(link.to_parent_shape)
+            belief[link.parent] = belief[link.parent] * link.onto_parent.apply(msg)
 
     # ------------------------------------------------------------------ inference
 
     def _absorb(self, evidence: Evidence) -> tuple[list[np.ndarray], float, set[int]]:
         """Clique potentials with the evidence multiplied in; a constant; touched cliques."""
+        net = self.network
+        unary = np.ones((len(net.variables), 2))
+        has_unary = np.zeros(len(net.variables), dtype=bool)
+        constant = 1.0
+        factors: list[tuple[int, np.ndarray]] = []
+        for idx, present in evidence.findings.items():
+            leak = net.findings[idx].leak
+            parents, keep = self._finding_links[idx]
+            if not present:  # product form: a constant and one vector per parent
+                constant *= 1.0 - leak
+                if parents:
+                    unary[parents, 1] *= keep
+                    has_unary[parents] = True
+            elif not parents:
+                constant *= leak
+            elif len(parents) == 1:
+                unary[parents[0]] *= (leak, 1.0 - (1.0 - leak) * keep[0])
+                has_unary[parents[0]] = True
+            else:
+                factors.append((self._finding_home[idx], self._finding_present[idx]))
+        for idx, on in evidence.variables.items():
+            unary[idx] *= (0.0, 1.0) if on else (1.0, 0.0)
+            has_unary[idx] = True
         pots = list(self._base)
         touched: set[int] = set()
-        constant = 1.0
-        for idx, present in evidence.findings.items():
-            k = self._finding_home[idx]
-            factor = self._finding_factor[idx][1 if present else 0]
-            if k < 0:
-                constant *= float(factor)
-                continue
+        for k, factor in factors:
             pots[k] = pots[k] * factor
             touched.add(k)
-        for idx, on in evidence.variables.items():
-            k = self._var_home[idx]
-            shape = [1] * len(self.cliques[k])
-            shape[self._pos[k][idx]] = 2
-            pots[k] = pots[k] * np.array([0.0, 1.0] if on else [1.0, 0.0]).reshape(shape)
+        for i in np.flatnonzero(has_unary):
+            k = self._var_home[i]
+            pots[k] = pots[k] * unary[i].reshape(self._unary_shape[i])
             touched.add(k)
         return pots, constant, touched
 
-    def _calibrate(self, evidence: Evidence) -> tuple[list[np.ndarray], float]:
-        """Beliefs of every clique (unnormalised, scaled) and log P(evidence)."""
+    def _collect(
+        self, evidence: Evidence
+    ) -> tuple[list[np.ndarray], dict[int, np.ndarray], float]:
+        """The upward pass: beliefs so far, the message each child sent, log P(e)."""
         pots, constant, touched = self._absorb(evidence)
         if constant <= 0.0:
             raise ImpossibleEvidence("the evidence is impossible under the network")
@@ -291,7 +408,7 @@ class ExactEngine:
         belief = pots  # extended in place as messages arrive
         for link in self._links:
             if link.child in dirty:
-                msg = np.sum(belief[link.child], axis=link.sum_child)
+                msg = link.up.apply(belief[link.child])
                 total = float(msg.sum())
                 if total <= 0.0:
                     raise ImpossibleEvidence("the evidence is impossible under the network")
@@ -300,57 +417,42 @@ class ExactEngine:
             else:
                 msg = self._prior_up[link.child]
             up[link.child] = msg
-            belief[link.parent] = belief[link.parent] * msg.reshape(link.to_parent_shape)
-        if not self.cliques:
-            return belief, log_scale
-        z = float(belief[self.root].sum())
-        if z <= 0.0:
-            raise ImpossibleEvidence("the evidence is impossible under the network")
-        log_scale += float(np.log(z))
-        # distribute: child belief *= (parent belief summed to the separator) / upward msg
+            belief[link.parent] = belief[link.parent] * link.onto_parent.apply(msg)
+        if self.cliques:
+            z = float(belief[self.root].sum())
+            if z <= 0.0:
+                raise ImpossibleEvidence("the evidence is impossible under the network")
+            log_scale += float(np.log(z))
+        return belief, up, log_scale
+
+    def _calibrate(self, evidence: Evidence) -> list[np.ndarray]:
+        """Beliefs of every clique, proportional to P(clique, evidence)."""
+        belief, up, _ = self._collect(evidence)
+        # distribute: child belief *= (parent belief summed to the separator) / its message
         for link in reversed(self._links):
-            down = np.sum(belief[link.parent], axis=link.sum_parent)
-            msg_up = up[link.child]
-            ratio = np.divide(down, msg_up, out=np.zeros_like(down), where=msg_up > 0)
-            belief[link.child] = belief[link.child] * ratio.reshape(link.to_child_shape)
-        return belief, log_scale
+            down = link.down.apply(belief[link.parent])
+            sent = up[link.child]
+            ratio = np.divide(down, sent, out=np.zeros_like(down), where=sent > 0)
+            child = belief[link.child]
+            belief[link.child] = (child.reshape(-1, link.tail) * ratio.reshape(1, -1)).reshape(
+                child.shape
+            )
+        return belief
 
     def posteriors(self, evidence: Evidence) -> np.ndarray:
-        belief, _ = self._calibrate(evidence)
+        belief = self._calibrate(evidence)
         out = np.empty(len(self.network.variables))
-        totals = [float(b.sum()) for b in belief]
         for i, k in enumerate(self._var_home):
-            marg = np.sum(belief[k], axis=self._marg_axes[i])
-            out[i] = marg[1] / totals[k]
+            marg = self._marginal[i].apply(belief[k])
+            out[i] = marg[1] / (marg[0] + marg[1])
         return out
 
     def log_likelihood(self, evidence: Evidence) -> float:
-        if not self.cliques:
-            pots, constant, _ = self._absorb(evidence)
-            return float(np.log(constant)) if constant > 0 else float("-inf")
-        # only the upward pass is needed for P(e)
-        pots, constant, touched = self._absorb(evidence)
-        if constant <= 0.0:
+        """log P(evidence); minus infinity when the evidence is impossible."""
+        try:
+            return self._collect(evidence)[2]
+        except ImpossibleEvidence:
             return float("-inf")
-        dirty = set(touched)
-        for link in self._links:
-            if link.child in dirty:
-                dirty.add(link.parent)
-        log_scale = float(np.log(constant))
-        belief = pots
-        for link in self._links:
-            if link.child in dirty:
-                msg = np.sum(belief[link.child], axis=link.sum_child)
-                total = float(msg.sum())
-                if total <= 0.0:
-                    return float("-inf")
-                msg = msg / total
-                log_scale += float(np.log(total))
-            else:
-                msg = self._prior_up[link.child]
-            belief[link.parent] = belief[link.parent] * msg.reshape(link.to_parent_shape)
-        z = float(belief[self.root].sum())
-        return log_scale + float(np.log(z)) if z > 0 else float("-inf")
 
     def likelihood(self, evidence: Evidence) -> float:
         return float(np.exp(self.log_likelihood(evidence)))
