@@ -145,15 +145,19 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
         if ob.finding.when.complaint is not None:
             complaint_vars.append(idx)
 
-    root_causes: list[RootCause] = []
-    for b in _listed(_best_by_node(model, posterior, "root_cause")):
+    # a root cause is listed only when a causal path links it to what hurts
+    explained = []
+    for b in _best_by_node(model, posterior, "root_cause"):
         path = best_path(network, posterior, b.variable, complaint_vars)
-        ids = [network.variables[v].node for v in path.variables] if path else [b.node]
+        if path is not None:
+            explained.append((b, path))
+    root_causes: list[RootCause] = []
+    for b, path in explained[: len(_listed([b for b, _ in explained]))]:
+        ids = [network.variables[v].node for v in path.variables]
         support = supporting_findings(network, b.variable, present_vars)
-        if path is not None and path.finding in support:
+        if path.finding in support:
             support.remove(path.finding)
-            support.insert(0, path.finding)
-        complaint = answer_of[path.finding] if path else "complaint"
+        support.insert(0, path.finding)
         root_causes.append(
             RootCause(
                 id=b.node,
@@ -161,7 +165,7 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
                 side=b.side,
                 explanation=ids,
                 evidence=[answer_of[f] for f in support],
-                summary=_summary(model, ids, complaint),
+                summary=_summary(model, ids, answer_of[path.finding]),
             )
         )
 

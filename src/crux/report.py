@@ -42,6 +42,11 @@ def render_text(assessment: Assessment, kb: KnowledgeBase) -> str:
         lines.append("Act on the triage advice first. The reasoning below is for the clinician.")
         lines.append("")
     lines.append("Likely root causes (how sure Crux is, given your answers):")
+    if not a.root_causes:
+        lines.append(
+            "  None of the root causes Crux knows explains this pain; "
+            "see a practitioner for an assessment."
+        )
     for i, rc in enumerate(a.root_causes[:5], start=1):
         lines.append(f"  {i}. {_label(kb, rc.id)}{_side(rc.side)}: {_pct(rc.probability)}")
         lines.append(f"     {rc.summary}")

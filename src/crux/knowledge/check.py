@@ -92,8 +92,14 @@ def _check_condition(cond: Condition, where: str, vocab: Vocabulary) -> Iterator
     for key in ("exposure", "history"):
         value = getattr(cond, key)
         section = vocab.exposures if key == "exposure" else vocab.history
-        if value in section and cond.at_least is not None and section[value].kind != "number":
-            yield f"{where}: at_least goes with a number, but {value} is {section[value].unit}"
+        if value not in section:
+            continue
+        kind = section[value].kind
+        for bound in ("at_least", "below"):
+            if getattr(cond, bound) is not None and kind != "number":
+                yield f"{where}: {bound} goes with a number, but {value} is {section[value].unit}"
+        if cond.is_ is not None and kind != "bool":
+            yield f"{where}: is goes with a yes/no answer, but {value} is {section[value].unit}"
     if cond.sex is not None and cond.sex not in vocab.sexes:
         yield f"{where}: unknown sex {cond.sex!r}"
 

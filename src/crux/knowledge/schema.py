@@ -104,8 +104,20 @@ class Condition(_Strict):
     age_below: float | None = None
     sex: str | None = None
     at_least: float | None = Field(default=None, description="with exposure or history")
-    below: float | None = Field(default=None, description="with measurement, overrides threshold")
+    below: float | None = Field(
+        default=None,
+        description="with exposure or history: a number under it; with measurement: "
+        "overrides the vocabulary threshold",
+    )
     above: float | None = Field(default=None, description="with measurement, overrides threshold")
+    is_: bool | None = Field(
+        default=None,
+        alias="is",
+        description="with a yes/no exposure, history item or red flag: the answer that "
+        "makes the finding present (default yes)",
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _one_subject(self) -> Condition:
@@ -125,10 +137,17 @@ class Condition(_Strict):
                 "give exactly one of complaint, exposure, history, measurement, red_flag, "
                 "age_at_least, age_below, sex"
             )
-        if self.at_least is not None and self.exposure is None and self.history is None:
+        answered = self.exposure is not None or self.history is not None
+        if self.at_least is not None and not answered:
             raise ValueError("at_least goes with exposure or history")
-        if (self.below is not None or self.above is not None) and self.measurement is None:
-            raise ValueError("below/above go with measurement")
+        if self.below is not None and not (answered or self.measurement is not None):
+            raise ValueError("below goes with exposure, history or measurement")
+        if self.above is not None and self.measurement is None:
+            raise ValueError("above goes with measurement")
+        if self.is_ is not None and not (answered or self.red_flag is not None):
+            raise ValueError("is goes with exposure, history or red_flag")
+        if self.is_ is not None and (self.at_least is not None or self.below is not None):
+            raise ValueError("is goes with a yes/no answer, not with a bound")
         return self
 
 

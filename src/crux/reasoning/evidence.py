@@ -5,10 +5,14 @@ A case is read with the same three-valued logic as the red-flag rules
 (:mod:`crux.answers`): true is present, false is absent, unknown counts for nothing.
 What each finding asks comes from its ``when`` in the data:
 
-- complaint: the complaint list is the body chart, so a region with no complaint is
-  absent; a complaint there with a different onset, or a duration or severity past the
-  bound, is absent; a context, quality or radiation the person did not list is unknown.
-- exposure, history: a yes/no answer is itself; a number is compared with ``at_least``.
+- complaint: the complaint list is the body chart, so pain in a region with no
+  complaint is absent. A finding about a detail of the pain there (its context,
+  quality, onset, duration, severity or radiation) is read only when the region hurts:
+  otherwise it is unknown, so one pain-free region counts once, not once per detail.
+  In a region that hurts, a different onset, or a duration or severity on the other
+  side of the bound, is absent; a context, quality or radiation not listed is unknown.
+- exposure, history: a yes/no answer is itself (or its opposite, with ``is: false``);
+  a number is compared with ``at_least`` or ``below``.
 - measurement: compared with the vocabulary's threshold (or the finding's own bound).
 - red_flag: true is present, false is absent.
 - age_at_least, age_below, sex: known once age or sex is given.
@@ -28,7 +32,7 @@ from pydantic import BaseModel
 
 from crux.answers import SIDES, Truth, answer, any_complaint, any_of, section_value
 from crux.knowledge.compile import variable_name
-from crux.knowledge.schema import Condition, Finding, KnowledgeBase
+from crux.knowledge.schema import ComplaintMatch, Condition, Finding, KnowledgeBase
 from crux.reasoning.network import Evidence, Network
 from crux.vocabulary import load_vocabulary
 
@@ -71,19 +75,45 @@ def _beyond(value: Any, cond: Condition, term: Any) -> Truth:
     return value < limit if direction == "below" else value > limit
 
 
+def _complaint(match: ComplaintMatch, complaints: list[Any], side: str | None) -> Truth:
+    truth = any_complaint(match, complaints, side)
+    if truth is not False or not _is_detail(match):
+        return truth
+    region = ComplaintMatch(region=match.region, side=match.side)
+    return False if any_complaint(region, complaints, side) else None
+
+
+def _is_detail(match: ComplaintMatch) -> bool:
+    return any(
+        value is not None
+        for key, value in match
+        if key not in ("region", "side")
+    )
+
+
+def _answered(value: Any, cond: Condition) -> Truth:
+    if value is None:
+        return None
+    if cond.is_ is not None:
+        return value is cond.is_
+    if cond.below is not None and not isinstance(value, bool):
+        return float(value) < cond.below
+    return answer(value, cond.at_least)
+
+
 def read(cond: Condition, case: BaseModel) -> Reading:
     """What the case says about one condition."""
     if cond.complaint is not None:
         complaints = case.complaints
         return Reading(
-            overall=any_complaint(cond.complaint, complaints),
-            left=any_complaint(cond.complaint, complaints, "left"),
-            right=any_complaint(cond.complaint, complaints, "right"),
+            overall=_complaint(cond.complaint, complaints, None),
+            left=_complaint(cond.complaint, complaints, "left"),
+            right=_complaint(cond.complaint, complaints, "right"),
         )
     if cond.exposure is not None:
-        return Reading.same(answer(section_value(case, "exposures", cond.exposure), cond.at_least))
+        return Reading.same(_answered(section_value(case, "exposures", cond.exposure), cond))
     if cond.history is not None:
-        return Reading.same(answer(section_value(case, "history", cond.history), cond.at_least))
+        return Reading.same(_answered(section_value(case, "history", cond.history), cond))
     if cond.measurement is not None:
         term = load_vocabulary().measurements[cond.measurement]
         value = section_value(case, "measurements", cond.measurement)
@@ -93,7 +123,7 @@ def read(cond: Condition, case: BaseModel) -> Reading:
             return Reading(any_of((left, right)), left, right)
         return Reading.same(_beyond(value, cond, term))
     if cond.red_flag is not None:
-        return Reading.same(answer(section_value(case, "red_flags", cond.red_flag)))
+        return Reading.same(_answered(section_value(case, "red_flags", cond.red_flag), cond))
     if cond.age_at_least is not None or cond.age_below is not None:
         if case.age is None:
             return Reading.same(None)
