@@ -86,6 +86,11 @@ def _listed(items: list[_Best]) -> list[_Best]:
     return items[: max(MIN_LISTED, min(len(keep), MAX_LISTED))]
 
 
+def _is_personal(finding: Finding) -> bool:
+    when = finding.when
+    return when.age_at_least is not None or when.age_below is not None or when.sex is not None
+
+
 def _answer_text(ob: Observed, case: BaseModel) -> str:
     """The finding's words, with the number the person gave where there is one."""
     f: Finding = ob.finding
@@ -136,6 +141,7 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
     present_vars: list[int] = []
     answer_of: dict[int, str] = {}
     complaint_vars: list[int] = []
+    personal: set[int] = set()  # age and sex: they shift likelihoods but explain nothing
     for ob in observed:
         if not ob.present or ob.finding.observes:
             continue
@@ -144,6 +150,8 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
         answer_of[idx] = _answer_text(ob, case)
         if ob.finding.when.complaint is not None:
             complaint_vars.append(idx)
+        if _is_personal(ob.finding):
+            personal.add(idx)
 
     # a root cause is listed only when a causal path links it to what hurts
     explained = []
@@ -154,9 +162,8 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
     root_causes: list[RootCause] = []
     for b, path in explained[: len(_listed([b for b, _ in explained]))]:
         ids = [network.variables[v].node for v in path.variables]
-        support = supporting_findings(network, b.variable, present_vars)
-        if path.finding in support:
-            support.remove(path.finding)
+        support = [f for f in supporting_findings(network, b.variable, present_vars)
+                   if f != path.finding and f not in personal]
         support.insert(0, path.finding)
         root_causes.append(
             RootCause(
@@ -164,7 +171,7 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
                 probability=round(b.probability, 6),
                 side=b.side,
                 explanation=ids,
-                evidence=[answer_of[f] for f in support],
+                evidence=list(dict.fromkeys(answer_of[f] for f in support)),
                 summary=_summary(model, ids, answer_of[path.finding]),
             )
         )
@@ -173,6 +180,12 @@ def assess(case: BaseModel, model: Model | None = None) -> Assessment:
     for rule in triage.fired:
         suspected.setdefault(rule.suspects, rule.id)
     conditions_ranked = _best_by_node(model, posterior, "condition")
+    if complaint_vars:  # conditions that fit: those that could cause what hurts
+        conditions_ranked = [
+            b for b in conditions_ranked
+            if b.node in suspected
+            or best_path(network, posterior, b.variable, complaint_vars) is not None
+        ]
     flagged = [b for b in conditions_ranked if b.node in suspected]
     rest = [b for b in conditions_ranked if b.node not in suspected]
     conditions = [

@@ -22,6 +22,8 @@ def _label(kb: KnowledgeBase, node_id: str) -> str:
 
 
 def _pct(p: float) -> str:
+    if p >= 0.995:
+        return ">99%"
     return f"{round(100 * p):d}%" if p >= 0.01 else "<1%"
 
 

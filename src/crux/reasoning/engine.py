@@ -1,34 +1,61 @@
 """Exact inference on a compiled noisy-OR network.
 
-The engine is a junction tree compiled once per network, shaped by the noisy-OR
-structure of the evidence:
+The engine is a junction tree shaped by the noisy-OR structure of the evidence:
 
-- Every hidden family (a variable and its parents) and every finding's parents share
-  a clique, so any finding can be absorbed exactly as a factor over its parents.
 - An absent finding, ``(1 - leak) * prod (1 - w_i)^x_i``, is a constant times one vector
   per parent: all absent findings collapse into one 2-vector per variable, however many
-  there are. Only present findings with several parents couple them, and they do so
-  inside a clique that already holds them: nothing is expanded.
+  there are, and couple nothing.
+- A present finding with one parent is a vector on that parent too.
 - Findings that are not observed are barren and never enter the computation.
-- Messages and beliefs of subtrees that hold no evidence are the same for every case;
-  they are computed once and reused.
+- Only a present finding with several parents couples them. Where its parents already
+  share a clique of the network's own tree it is a factor in that clique; otherwise
+  the tree is re-triangulated for the case with that family added, with the
+  elimination order chosen once for the network (so the tree for more evidence only
+  ever holds the tree for less). Trees are compiled per pattern of such families and
+  kept in a small cache, as one person's case, re-assessed answer by answer, keeps
+  most of its pattern.
+
+The tree therefore holds the hidden families and a case's few coupling findings, not
+every finding the knowledge base could show: on the shipped network that is about a
+tenth of the tables a static tree for all findings would need.
 
 Posteriors are exact up to floating point: the tests compare them with brute-force
 enumeration on generated networks and with pyAgrum on the full network to 1e-9.
-An engine keeps no state between calls.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from crux.reasoning.junction_tree import JunctionTree, build
+from crux.reasoning.junction_tree import (
+    JunctionTree,
+    build,
+    clique_size,
+    eliminate,
+    elimination_order,
+)
 from crux.reasoning.network import Evidence, Network
 from crux.reasoning.tables import Layout, merged_links, noisy_or_off, place
+
+CACHED_TREES = 32
 
 
 class ImpossibleEvidence(ValueError):
     """The evidence has probability zero under the network."""
+
+
+@dataclass
+class _Compiled:
+    """One junction tree with the network's tables in its cliques."""
+
+    tree: JunctionTree
+    base: list[np.ndarray]  # per clique: the product of the CPTs it holds
+    unary: list[Layout]  # per variable: a 2-vector laid out on its home clique
+    present: dict[int, tuple[int, np.ndarray]] = field(default_factory=dict)
 
 
 class ExactEngine:
@@ -36,66 +63,112 @@ class ExactEngine:
 
     ``posteriors(evidence)[i]`` is P(variable i is on | evidence) for every hidden
     variable of ``network.variables``; ``likelihood(evidence)`` is P(evidence).
+    Thread-safe: the only state is the cache of compiled trees.
     """
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, cached_trees: int = CACHED_TREES) -> None:
         self.network = network
         n = len(network.variables)
-        families = [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
-        families += [frozenset(f.parents) for f in network.findings if len(set(f.parents)) > 1]
-        self.tree: JunctionTree = build(n, families)
-        self._compile_tables()
-        self._compile_findings()
-        self._compile_priors()
+        self._families = [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
+        self._order = elimination_order(n, self._families)
+        self._cpts: list[tuple[list[int], np.ndarray]] = []
+        for i, var in enumerate(network.variables):
+            parents, weights = merged_links(var.parents, var.weights)
+            off = noisy_or_off(var.leak, weights)  # axes: parents
+            self._cpts.append(([i, *parents], np.stack([off, 1.0 - off], axis=0)))
+        self._links: list[tuple[list[int], np.ndarray]] = []
+        self._present_on: list[np.ndarray | None] = []
+        for f in network.findings:
+            parents, weights = merged_links(f.parents, f.weights)
+            self._links.append((parents, 1.0 - np.asarray(weights, dtype=float)))
+            self._present_on.append(
+                1.0 - noisy_or_off(f.leak, weights) if len(parents) > 1 else None
+            )
+        self._covered: list[frozenset[int]] = []
+        self._cache: OrderedDict[frozenset[frozenset[int]], _Compiled] = OrderedDict()
+        self._cache_size = max(1, cached_trees)
+        self._lock = threading.Lock()
+        base = self._compiled(frozenset())
+        held = [set(c.variables) for c in base.tree.cliques]
+        # a several-parent finding whose parents share a clique of the base tree shares
+        # one in every tree (the elimination order is fixed): it never reshapes a tree
+        self._coupling: list[frozenset[int] | None] = []
+        for parents, _ in self._links:
+            family = frozenset(parents)
+            inside = len(family) < 2 or any(family <= c for c in held)
+            self._coupling.append(None if inside else family)
+            if inside and len(family) > 1 and family not in self._covered:
+                self._covered.append(family)
 
     # ------------------------------------------------------------------ compile
 
-    def _compile_tables(self) -> None:
-        tree = self.tree
+    @property
+    def tree(self) -> JunctionTree:
+        """The tree for evidence that couples nothing beyond the network's families."""
+        return self._compiled(frozenset()).tree
+
+    def _compiled(self, extra: frozenset[frozenset[int]]) -> _Compiled:
+        with self._lock:
+            hit = self._cache.get(extra)
+            if hit is not None:
+                self._cache.move_to_end(extra)
+                return hit
+        compiled = self._compile(extra)
+        with self._lock:
+            self._cache[extra] = compiled
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return compiled
+
+    def _compile(self, extra: frozenset[frozenset[int]]) -> _Compiled:
+        n = len(self.network.variables)
+        families = self._families + sorted(extra, key=sorted)
+        cliques = eliminate(n, families, self._order)
+        if extra:
+            # the network's order is quick, but min-fill for this case's families is
+            # often far smaller; the families every tree must hold come along
+            with_covered = families + self._covered
+            alternative = eliminate(n, with_covered, elimination_order(n, with_covered))
+            if clique_size(alternative) < clique_size(cliques):
+                cliques = alternative
+        tree = build(n, families, cliques=cliques)
         base = [np.ones((2,) * len(c.variables)) for c in tree.cliques]
-        for i, var in enumerate(self.network.variables):
-            parents, weights = merged_links(var.parents, var.weights)
-            k = tree.holding(frozenset((i, *parents)))
-            off = noisy_or_off(var.leak, weights)  # axes: parents
-            table = np.stack([off, 1.0 - off], axis=0)  # axes: the variable, its parents
-            base[k] = base[k] * place(table, [i, *parents], tree.cliques[k].variables)
+        for variables, table in self._cpts:
+            k = tree.holding(frozenset(variables))
+            base[k] = base[k] * place(table, variables, tree.cliques[k].variables)
         for b in base:
             b.setflags(write=False)
-        self._base = base
-        self._unary = [
-            Layout.of((i,), tree.cliques[k].variables) for i, k in enumerate(tree.home)
-        ]
+        unary = [Layout.of((i,), tree.cliques[k].variables) for i, k in enumerate(tree.home)]
+        return _Compiled(tree=tree, base=base, unary=unary)
 
-    def _compile_findings(self) -> None:
-        """Per finding: its merged links, and (for several parents) its clique factor."""
-        tree = self.tree
-        self._links: list[tuple[list[int], np.ndarray]] = []
-        self._present: list[tuple[int, np.ndarray] | None] = []
-        for f in self.network.findings:
-            parents, weights = merged_links(f.parents, f.weights)
-            self._links.append((parents, 1.0 - np.asarray(weights, dtype=float)))
-            if len(parents) < 2:
-                self._present.append(None)
-                continue
-            k = tree.holding(frozenset(parents))
-            on = 1.0 - noisy_or_off(f.leak, weights)
-            self._present.append((k, place(on, parents, tree.cliques[k].variables)))
-
-    def _compile_priors(self) -> None:
-        """Messages up and clique beliefs with no evidence, reused where a case has none."""
-        self._prior_up: list[np.ndarray] = [np.ones(1)] * len(self.tree.cliques)
-        self._prior_belief: list[np.ndarray] = list(self._base)
-        for k in self.tree.post_order:
-            belief = self._gather(k, self._base[k], self._prior_up)
-            self._prior_belief[k] = belief
-            if self.tree.cliques[k].parent >= 0:
-                self._prior_up[k] = self.tree.cliques[k].up.apply(belief)
+    def _present_factor(self, compiled: _Compiled, idx: int) -> tuple[int, np.ndarray]:
+        """A present several-parent finding's factor, laid out on a clique holding it."""
+        hit = compiled.present.get(idx)
+        if hit is None:
+            parents, _ = self._links[idx]
+            on = self._present_on[idx]
+            assert on is not None
+            k = compiled.tree.holding(frozenset(parents))
+            hit = (k, place(on, parents, compiled.tree.cliques[k].variables))
+            compiled.present[idx] = hit
+        return hit
 
     # ------------------------------------------------------------------ inference
 
-    def _gather(self, k: int, table: np.ndarray, up: list[np.ndarray]) -> np.ndarray:
+    def _for(self, evidence: Evidence) -> _Compiled:
+        extra = frozenset(
+            family
+            for idx, present in evidence.findings.items()
+            if present and (family := self._coupling[idx]) is not None
+        )
+        return self._compiled(extra)
+
+    @staticmethod
+    def _gather(
+        compiled: _Compiled, k: int, table: np.ndarray, up: list[np.ndarray]
+    ) -> np.ndarray:
         """``table`` times every message from ``k``'s children, touching it once."""
-        clique = self.tree.cliques[k]
+        clique = compiled.tree.cliques[k]
         if clique.via_union:
             first, *rest = clique.children
             product = first.into_union.apply(up[first.clique])
@@ -106,14 +179,13 @@ class ExactEngine:
             table = table * child.onto_parent.apply(up[child.clique])
         return table
 
-    def _absorb(self, evidence: Evidence) -> tuple[list[np.ndarray], float, set[int]]:
-        """Clique tables with the evidence multiplied in, a constant, the touched cliques."""
+    def _absorb(self, compiled: _Compiled, evidence: Evidence) -> tuple[list[np.ndarray], float]:
+        """Clique tables with the evidence multiplied in, and a constant."""
         net = self.network
         unary = np.ones((len(net.variables), 2))
         has_unary = np.zeros(len(net.variables), dtype=bool)
         constant = 1.0
-        tables = list(self._base)
-        touched: set[int] = set()
+        tables = list(compiled.base)
         for idx, present in evidence.findings.items():
             leak = net.findings[idx].leak
             parents, keep = self._links[idx]
@@ -128,38 +200,29 @@ class ExactEngine:
                 unary[parents[0]] *= (leak, 1.0 - (1.0 - leak) * keep[0])
                 has_unary[parents[0]] = True
             else:
-                k, factor = self._present[idx]  # type: ignore[misc]
+                k, factor = self._present_factor(compiled, idx)
                 tables[k] = tables[k] * factor
-                touched.add(k)
         for idx, on in evidence.variables.items():
             unary[idx] *= (0.0, 1.0) if on else (1.0, 0.0)
             has_unary[idx] = True
         for i in np.flatnonzero(has_unary):
-            k = self.tree.home[i]
-            tables[k] = tables[k] * self._unary[i].apply(unary[i])
-            touched.add(k)
-        return tables, constant, touched
+            k = compiled.tree.home[i]
+            tables[k] = tables[k] * compiled.unary[i].apply(unary[i])
+        return tables, constant
 
     def _collect(
-        self, evidence: Evidence
-    ) -> tuple[list[np.ndarray | None], list[np.ndarray], float]:
-        """The upward pass: beliefs of the cliques with evidence below them (None for the
-        others, whose prior beliefs serve), every message up, and log P(e)."""
-        tables, constant, touched = self._absorb(evidence)
+        self, compiled: _Compiled, evidence: Evidence
+    ) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+        """The upward pass: every clique's belief from below, every message up, log P(e)."""
+        tables, constant = self._absorb(compiled, evidence)
         if constant <= 0.0:
             raise ImpossibleEvidence("the evidence is impossible under the network")
-        cliques = self.tree.cliques
-        dirty = set(touched)
-        for k in self.tree.post_order:
-            if k in dirty and cliques[k].parent >= 0:
-                dirty.add(cliques[k].parent)
+        cliques = compiled.tree.cliques
         log_scale = float(np.log(constant))
-        up = list(self._prior_up)
-        belief: list[np.ndarray | None] = [None] * len(cliques)
-        for k in self.tree.post_order:
-            if k not in dirty:
-                continue
-            b = self._gather(k, tables[k], up)
+        up: list[np.ndarray] = [np.ones(1)] * len(cliques)
+        belief: list[np.ndarray] = list(tables)
+        for k in compiled.tree.post_order:
+            b = self._gather(compiled, k, tables[k], up)
             belief[k] = b
             if cliques[k].parent >= 0:
                 msg = cliques[k].up.apply(b)
@@ -169,20 +232,21 @@ class ExactEngine:
                 up[k] = msg / total
                 log_scale += float(np.log(total))
         if cliques:
-            root = belief[self.tree.root]
-            z = float((root if root is not None else self._prior_belief[self.tree.root]).sum())
+            z = float(belief[compiled.tree.root].sum())
             if z <= 0.0:
                 raise ImpossibleEvidence("the evidence is impossible under the network")
             log_scale += float(np.log(z))
         return belief, up, log_scale
 
     def posteriors(self, evidence: Evidence) -> np.ndarray:
-        belief, up, _ = self._collect(evidence)
+        compiled = self._for(evidence)
+        belief, up, _ = self._collect(compiled, evidence)
         out = np.empty(len(self.network.variables))
         down: dict[int, np.ndarray] = {}
-        for k in reversed(self.tree.post_order):  # root first
-            clique = self.tree.cliques[k]
-            b = belief[k] if belief[k] is not None else self._prior_belief[k]
+        tree = compiled.tree
+        for k in reversed(tree.post_order):  # root first
+            clique = tree.cliques[k]
+            b = belief[k]
             if clique.parent >= 0:
                 sent = up[k]
                 ratio = np.divide(down.pop(k), sent, out=np.zeros_like(sent), where=sent > 0)
@@ -198,7 +262,7 @@ class ExactEngine:
     def log_likelihood(self, evidence: Evidence) -> float:
         """log P(evidence); minus infinity when the evidence is impossible."""
         try:
-            return self._collect(evidence)[2]
+            return self._collect(self._for(evidence), evidence)[2]
         except ImpossibleEvidence:
             return float("-inf")
 
@@ -208,3 +272,7 @@ class ExactEngine:
     @property
     def largest_clique(self) -> int:
         return self.tree.largest
+
+    def tree_for(self, evidence: Evidence) -> JunctionTree:
+        """The junction tree this evidence is computed on (for benchmarks and tests)."""
+        return self._for(evidence).tree

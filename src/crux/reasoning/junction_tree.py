@@ -10,37 +10,82 @@ from dataclasses import dataclass
 from crux.reasoning.tables import Layout, Projection
 
 
-def triangulate(n: int, families: list[frozenset[int]]) -> list[frozenset[int]]:
-    """Eliminate with the min-fill heuristic (ties: fewest neighbours); the maximal
-    cliques of the triangulated graph. Every family lies inside some clique."""
-    adj: list[set[int]] = [set() for _ in range(n)]
+def _adjacency(n: int, families: list[frozenset[int]]) -> list[int]:
+    """Neighbours of every variable in the moral graph, as bit sets."""
+    adj = [0] * n
     for fam in families:
+        mask = 0
         for a in fam:
-            adj[a] |= fam - {a}
-    alive = set(range(n))
-    cliques: list[frozenset[int]] = []
-    while alive:
-        best, best_key = -1, (0, 0, 0)
-        for v in alive:
-            nb = adj[v]
-            nbl = list(nb)
-            fill = 0
-            for i, a in enumerate(nbl):
-                missing = nb - adj[a] - {a}
-                fill += sum(1 for b in nbl[i + 1 :] if b in missing)
-            key = (fill, len(nb), v)
-            if best < 0 or key < best_key:
-                best, best_key = v, key
+            mask |= 1 << a
+        for a in fam:
+            adj[a] |= mask & ~(1 << a)
+    return adj
+
+
+def _members(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def elimination_order(n: int, families: list[frozenset[int]]) -> list[int]:
+    """Greedy min-fill elimination order (ties: fewest neighbours, then lowest index).
+
+    A vertex's score changes only when edges appear among its neighbours, so after each
+    elimination only the eliminated vertex's neighbours and theirs are scored again.
+    """
+    adj = _adjacency(n, families)
+
+    def score(v: int) -> tuple[int, int, int]:
+        nb = adj[v]
+        fill = sum((nb & ~adj[u]).bit_count() - 1 for u in _members(nb)) // 2
+        return (fill, nb.bit_count(), v)
+
+    scores = {v: score(v) for v in range(n)}
+    order: list[int] = []
+    while scores:
+        best = min(scores, key=scores.__getitem__)
+        del scores[best]
         nb = adj[best]
-        clique = frozenset(nb | {best})
-        if not any(clique <= c for c in cliques):
-            cliques.append(clique)
-        for a in nb:
-            adj[a] |= nb - {a}
-            adj[a].discard(best)
-        alive.discard(best)
-        adj[best] = set()
-    return [c for c in cliques if not any(c < d for d in cliques)]
+        touched = nb
+        for u in _members(nb):
+            adj[u] = (adj[u] | nb) & ~(1 << u) & ~(1 << best)
+        for u in _members(nb):
+            touched |= adj[u]
+        for u in _members(touched):
+            if u in scores:
+                scores[u] = score(u)
+        order.append(best)
+    return order
+
+
+def clique_size(cliques: list[frozenset[int]]) -> int:
+    """Entries in all tables of these cliques together."""
+    return sum(2 ** len(c) for c in cliques)
+
+
+def eliminate(n: int, families: list[frozenset[int]], order: list[int]) -> list[frozenset[int]]:
+    """The maximal cliques of the graph triangulated by eliminating in ``order``. Every
+    family lies inside one of them. With a fixed order, more families only ever grow
+    the cliques: a family inside a clique for fewer families stays inside one."""
+    adj = _adjacency(n, families)
+    masks: list[int] = []
+    for v in order:
+        nb = adj[v]
+        masks.append(nb | (1 << v))
+        for u in _members(nb):
+            adj[u] = (adj[u] | nb) & ~(1 << u) & ~(1 << v)
+    maximal = [c for c in masks if not any(c != d and c & d == c for d in masks)]
+    unique = list(dict.fromkeys(maximal))
+    return [frozenset(_members(c)) for c in unique]
+
+
+def triangulate(n: int, families: list[frozenset[int]]) -> list[frozenset[int]]:
+    """The maximal cliques of a min-fill triangulation; every family lies inside one."""
+    return eliminate(n, families, elimination_order(n, families))
 
 
 def _spanning_tree(cliques: list[frozenset[int]]) -> list[tuple[int, int]]:
@@ -130,9 +175,68 @@ class JunctionTree:
         return best
 
 
-def build(n: int, families: list[frozenset[int]]) -> JunctionTree:
-    """The junction tree of ``n`` binary variables whose families must share a clique."""
-    sets = triangulate(n, families) if n else []
+def _group_children(
+    sets: list[frozenset[int]], parent: list[int]
+) -> tuple[list[frozenset[int]], list[int]]:
+    """Give a clique with many children intermediate cliques between it and them.
+
+    A clique's children send their messages onto it one by one, and on the way down it
+    is summed onto each of their separators: work proportional to its size times its
+    number of children. Where two children's separators together span far fewer
+    variables than the clique, a new clique on that union (a subset of the clique, so
+    the tree stays a junction tree) takes both as children: their messages meet on the
+    small table and the large one is summed once for the pair. Pairs are joined
+    smallest union first, as long as the union is at least two variables smaller than
+    the clique.
+    """
+    sets, parent = list(sets), list(parent)
+    kids: dict[int, list[int]] = {}
+    for k, p in enumerate(parent):
+        if p >= 0:
+            kids.setdefault(p, []).append(k)
+    for k, children in kids.items():
+        if len(children) < 3:
+            continue
+        limit = len(sets[k]) - 2
+        groups = [(sets[c] & sets[k], c) for c in children]
+        while len(groups) > 2:
+            best = None
+            for i in range(len(groups)):
+                for j in range(i + 1, len(groups)):
+                    size = len(groups[i][0] | groups[j][0])
+                    if best is None or size < best[0]:
+                        best = (size, i, j)
+            assert best is not None
+            size, i, j = best
+            if size > limit:
+                break
+            union = groups[i][0] | groups[j][0]
+            node = len(sets)
+            sets.append(frozenset(union))
+            parent.append(k)
+            parent[groups[i][1]] = node
+            parent[groups[j][1]] = node
+            groups = [g for x, g in enumerate(groups) if x not in (i, j)] + [(union, node)]
+    return sets, parent
+
+
+def build(
+    n: int,
+    families: list[frozenset[int]],
+    order: list[int] | None = None,
+    cliques: list[frozenset[int]] | None = None,
+) -> JunctionTree:
+    """The junction tree of ``n`` binary variables whose families must share a clique,
+    triangulated by eliminating in ``order`` (min-fill when none is given), or on the
+    maximal ``cliques`` of a triangulation made already."""
+    if cliques is not None:
+        sets = list(cliques)
+    elif not n:
+        sets = []
+    else:
+        if order is None:
+            order = elimination_order(n, families)
+        sets = eliminate(n, families, order)
     m = len(sets)
     neighbours: list[list[int]] = [[] for _ in range(m)]
     for i, j in _spanning_tree(sets):
@@ -140,7 +244,6 @@ def build(n: int, families: list[frozenset[int]]) -> JunctionTree:
         neighbours[j].append(i)
     root = max(range(m), key=lambda k: len(sets[k])) if m else 0
     parent = [-1] * m
-    pre: list[int] = []
     seen = [False] * m
     stack = [root] if m else []
     while stack:
@@ -148,11 +251,22 @@ def build(n: int, families: list[frozenset[int]]) -> JunctionTree:
         if seen[k]:
             continue
         seen[k] = True
-        pre.append(k)
         for nb in neighbours[k]:
             if not seen[nb]:
                 parent[nb] = k
                 stack.append(nb)
+    sets, parent = _group_children(sets, parent)
+    m = len(sets)
+    kids_of: list[list[int]] = [[] for _ in range(m)]
+    for k in range(m):
+        if parent[k] >= 0:
+            kids_of[parent[k]].append(k)
+    pre: list[int] = []
+    stack = [root] if m else []
+    while stack:
+        k = stack.pop()
+        pre.append(k)
+        stack.extend(kids_of[k])
     seps = [tuple(sorted(sets[k] & sets[parent[k]])) if parent[k] >= 0 else () for k in range(m)]
     variables = [
         tuple(sorted(v for v in sets[k] if v not in seps[k])) + seps[k] for k in range(m)
