@@ -28,6 +28,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,6 +43,36 @@ from crux.reasoning.network import Evidence, Network
 from crux.reasoning.tables import Layout, merged_links, noisy_or_off, place
 
 CACHED_TREES = 32
+
+
+@lru_cache(maxsize=8)
+def _order_for(n: int, families: tuple[frozenset[int], ...]) -> tuple[int, ...]:
+    return tuple(elimination_order(n, list(families)))
+
+
+@lru_cache(maxsize=256)
+def _tree_for(
+    n: int,
+    families: tuple[frozenset[int], ...],
+    order: tuple[int, ...],
+    extra: frozenset[frozenset[int]],
+    covered: tuple[frozenset[int], ...],
+) -> JunctionTree:
+    """The junction tree for a network's families and a case's coupling families.
+
+    Pure structure, so networks that differ only in their numbers (a knowledge base
+    with one strength shifted, say) share it.
+    """
+    base = list(families) + sorted(extra, key=sorted)
+    cliques = eliminate(n, base, list(order))
+    if extra:
+        # the network's order is quick, but min-fill for this case's families is
+        # often far smaller; the families every tree must hold come along
+        with_covered = base + list(covered)
+        alternative = eliminate(n, with_covered, elimination_order(n, with_covered))
+        if clique_size(alternative) < clique_size(cliques):
+            cliques = alternative
+    return build(n, base, cliques=cliques)
 
 
 class ImpossibleEvidence(ValueError):
@@ -70,7 +101,7 @@ class ExactEngine:
         self.network = network
         n = len(network.variables)
         self._families = [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
-        self._order = elimination_order(n, self._families)
+        self._order = _order_for(n, tuple(self._families))
         self._cpts: list[tuple[list[int], np.ndarray]] = []
         for i, var in enumerate(network.variables):
             parents, weights = merged_links(var.parents, var.weights)
@@ -122,16 +153,8 @@ class ExactEngine:
 
     def _compile(self, extra: frozenset[frozenset[int]]) -> _Compiled:
         n = len(self.network.variables)
-        families = self._families + sorted(extra, key=sorted)
-        cliques = eliminate(n, families, self._order)
-        if extra:
-            # the network's order is quick, but min-fill for this case's families is
-            # often far smaller; the families every tree must hold come along
-            with_covered = families + self._covered
-            alternative = eliminate(n, with_covered, elimination_order(n, with_covered))
-            if clique_size(alternative) < clique_size(cliques):
-                cliques = alternative
-        tree = build(n, families, cliques=cliques)
+        covered = tuple(self._covered) if extra else ()
+        tree = _tree_for(n, tuple(self._families), self._order, extra, covered)
         base = [np.ones((2,) * len(c.variables)) for c in tree.cliques]
         for variables, table in self._cpts:
             k = tree.holding(frozenset(variables))
