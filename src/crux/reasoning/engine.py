@@ -262,8 +262,13 @@ class ExactEngine:
         return belief, up, log_scale
 
     def posteriors(self, evidence: Evidence) -> np.ndarray:
+        return self.infer(evidence)[0]
+
+    def infer(self, evidence: Evidence) -> tuple[np.ndarray, float]:
+        """Every hidden variable's posterior and log P(evidence), from one calibration.
+        Raises ImpossibleEvidence when the evidence has probability zero."""
         compiled = self._for(evidence)
-        belief, up, _ = self._collect(compiled, evidence)
+        belief, up, log_likelihood = self._collect(compiled, evidence)
         out = np.empty(len(self.network.variables))
         down: dict[int, np.ndarray] = {}
         tree = compiled.tree
@@ -280,7 +285,7 @@ class ExactEngine:
             for v, projection in clique.marginals:
                 m = projection.apply(reduced)
                 out[v] = m[1] / (m[0] + m[1])
-        return out
+        return out, log_likelihood
 
     def log_likelihood(self, evidence: Evidence) -> float:
         """log P(evidence); minus infinity when the evidence is impossible."""
