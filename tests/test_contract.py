@@ -18,7 +18,7 @@ from crux.contract import (
 )
 from crux.vocabulary import load_vocabulary
 
-from .conftest import shared_file
+from .conftest import REPO, shared_file
 
 
 def problems(data: Any) -> list[str]:
@@ -40,6 +40,23 @@ def test_packaged_vocabulary_holds_every_term_of_the_shared_file() -> None:
         ids = set(terms) if isinstance(terms, dict | list) else set()
         missing = ids - ours[section]
         assert not missing, f"{section} lost {sorted(missing)}"
+
+
+def test_packaged_vocabulary_keeps_the_shared_thresholds_and_meanings() -> None:
+    shared = yaml.safe_load(shared_file("contract", "vocabulary.yaml").read_text())
+    vocab = load_vocabulary()
+    for name, spec in shared["measurements"].items():
+        if "threshold" in spec:
+            assert vocab.measurements[name].threshold is not None, f"{name} lost its threshold"
+    # the packaged copy quotes meanings that hold a comma, which YAML's flow style cuts
+    for section in ("exposures", "history", "measurements"):
+        for name, spec in shared[section].items():
+            assert str(spec["meaning"]) in vocab_meaning(section, name)
+
+
+def vocab_meaning(section: str, name: str) -> str:
+    raw = yaml.safe_load((REPO / "src" / "crux" / "data" / "vocabulary.yaml").read_text())
+    return str(raw[section][name]["meaning"])
 
 
 @pytest.mark.parametrize(
