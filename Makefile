@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+GRAPHVIZ := $(VENV)/.graphviz
 
 .PHONY: run test lint bench clean
 
@@ -12,10 +13,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Graphviz draws the causal graph in `crux kb report`. Installed from Debian when `dot` is
+# missing; without it the report is still written, with a note in place of the drawing.
+$(GRAPHVIZ): | $(STAMP)
+	@command -v dot >/dev/null 2>&1 || (export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && \
+	  apt-get install -y -qq --no-install-recommends graphviz >/dev/null) || \
+	  echo "warning: could not install Graphviz; crux kb report will not draw the graph" >&2
+	@if command -v dot >/dev/null 2>&1; then touch $@; fi
+
+run: $(STAMP) $(GRAPHVIZ)
 	$(BIN)/crux assess examples/heel_pain_runner.json
 
-test: $(STAMP)
+test: $(STAMP) $(GRAPHVIZ)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
