@@ -8,11 +8,14 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crux.contract import CaseError, Problem, parse_case_text
+
+if TYPE_CHECKING:
+    from crux.knowledge import KnowledgeBase
 
 app = typer.Typer(
     add_completion=False,
@@ -166,6 +169,96 @@ def kb_export(
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output} ({export_format.value})", err=True)
 
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _knowledge() -> KnowledgeBase:
+    """The shipped knowledge base; exit status 1 with one line per problem if unreadable."""
+    from crux.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        return load_knowledge()
+    except KnowledgeError as err:
+        _fail(err.problems, code=1)
+
+
+@kb_app.command("stats")
+def kb_stats(
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", "-f", help="text for people, json for programs")
+    ] = TextOrJson.text,
+) -> None:
+    """Count what the knowledge base holds: nodes, links, findings, rules, sources, claims."""
+    from crux.knowledge.stats import knowledge_stats, render_stats_text
+
+    stats = knowledge_stats(_knowledge())
+    if output_format is TextOrJson.json:
+        typer.echo(json.dumps(stats.to_dict(), indent=2))
+    else:
+        typer.echo(render_stats_text(stats), nl=False)
+
+
+@kb_app.command("explain")
+def kb_explain(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="a node, finding or rule id")],
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", "-f", help="text for people, json for programs")
+    ] = TextOrJson.text,
+) -> None:
+    """Explain one node, finding or red-flag rule: its causes, effects and sources."""
+    from crux.knowledge.describe import UnknownId, explain, render_explanation_text, to_json
+
+    try:
+        explanations = explain(_knowledge(), item_id)
+    except UnknownId as err:
+        _fail([err.message()])
+    if output_format is TextOrJson.json:
+        typer.echo(json.dumps(to_json(explanations), indent=2))
+    else:
+        typer.echo(render_explanation_text(explanations), nl=False)
+
+
+@kb_app.command("report")
+def kb_report(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="the HTML file to write")
+    ] = Path("crux-knowledge.html"),
+) -> None:
+    """Write the whole knowledge base, with a drawing of the causal graph, as one HTML page."""
+    from crux.knowledge.report import DrawingUnavailable, draw_svg, graph_dot, render_report
+
+    kb = _knowledge()
+    svg: str | None = None
+    note = ""
+    try:
+        svg = draw_svg(graph_dot(kb))
+    except DrawingUnavailable as err:
+        note = str(err)
+        typer.echo(f"warning: {note}", err=True)
+    try:
+        output.write_text(render_report(kb, svg, note), encoding="utf-8")
+    except OSError as err:
+        _fail([f"{output}: cannot be written ({err.strerror})"])
+    typer.echo(f"wrote {output}", err=True)
+
+
+@kb_app.command("coverage")
+def kb_coverage(
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", "-f", help="text for people, json for programs")
+    ] = TextOrJson.text,
+) -> None:
+    """The claims ledger per source: how many claims, how many encoded, which are not yet."""
+    from crux.knowledge.coverage import claims_ledger, render_ledger_text
+
+    ledger = claims_ledger(_knowledge())
+    if output_format is TextOrJson.json:
+        typer.echo(json.dumps(ledger.to_dict(), indent=2))
+    else:
+        typer.echo(render_ledger_text(ledger), nl=False)
 
 def main() -> None:
     app()

@@ -2,8 +2,9 @@
 
 Each check returns plain sentences naming the item and what is wrong. An empty list means
 the knowledge base is sound: every id is known, the causal graph has no cycle, every
-claim has a source that exists, every node can be reached by some evidence, and every
-root cause, factor and condition of the vocabulary has a node.
+claim has a source that exists, every node can be reached by some evidence, every
+root cause, factor and condition of the vocabulary has a node, every intervention targets
+known nodes, and every claim of the ledger is encoded by items that exist.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from graphlib import CycleError, TopologicalSorter
 
+from crux.knowledge.coverage import all_claim_problems
 from crux.knowledge.schema import (
     Citation,
     ComplaintMatch,
@@ -50,6 +52,9 @@ def _citations(kb: KnowledgeBase) -> Iterator[tuple[str, Citation]]:
     for rule in kb.rules:
         for c in rule.sources:
             yield f"rule {rule.id}", c
+    for intervention in kb.interventions:
+        for c in intervention.sources:
+            yield f"intervention {intervention.id}", c
 
 
 def _check_complaint(match: ComplaintMatch, where: str, vocab: Vocabulary) -> Iterator[str]:
@@ -119,6 +124,42 @@ def _check_predicate(p: Predicate, where: str, vocab: Vocabulary) -> Iterator[st
         yield from _check_predicate(child, where, vocab)
 
 
+def _check_interventions(kb: KnowledgeBase) -> Iterator[str]:
+    """Targets are known nodes that are not demographic; ``after`` names known
+    interventions, never itself, and never loops."""
+    nodes = {n.id: n for n in kb.nodes}
+    known = {i.id for i in kb.interventions}
+    graph: dict[str, set[str]] = {}
+    for item in kb.interventions:
+        where = f"intervention {item.id}"
+        for target in item.targets:
+            if target not in nodes:
+                yield f"{where}: targets unknown node {target!r}"
+            elif nodes[target].kind == "demographic":
+                yield f"{where}: targets {target!r}, a demographic node nothing can change"
+        for before in item.order.after:
+            if before == item.id:
+                yield f"{where}: comes after itself"
+            elif before not in known:
+                yield f"{where}: comes after unknown intervention {before!r}"
+        graph[item.id] = {b for b in item.order.after if b in known and b != item.id}
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as err:
+        yield f"the order of interventions has a loop: {' -> '.join(reversed(err.args[1]))}"
+
+
+def _check_claims(kb: KnowledgeBase) -> Iterator[str]:
+    """Every claim cites a known source and is encoded by items that exist."""
+    sources = {s.id for s in kb.sources}
+    for claim in kb.claims:
+        if claim.source not in sources:
+            yield f"claim {claim.id}: cites unknown source {claim.source!r}"
+    for claim, problems in all_claim_problems(kb):
+        for problem in problems:
+            yield f"claim {claim.id}: {problem}"
+
+
 def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[str]:
     """Every problem with the knowledge base, as sentences; empty when it is sound."""
     vocab = vocab or load_vocabulary()
@@ -128,6 +169,8 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
     problems += _duplicates([f.id for f in kb.findings], "finding")
     problems += _duplicates([r.id for r in kb.rules], "rule")
     problems += _duplicates([s.id for s in kb.sources], "source")
+    problems += _duplicates([i.id for i in kb.interventions], "intervention")
+    problems += _duplicates([c.id for c in kb.claims], "claim")
 
     # the vocabulary's root causes, factors and conditions all have a node of that kind
     for section, kind in _KIND_OF_SECTION.items():
@@ -205,6 +248,9 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
         target = nodes.get(rule.suspects)
         if target is None or target.kind != "condition":
             problems.append(f"{where}: suspects {rule.suspects!r}, which is not a condition node")
+
+    problems += _check_interventions(kb)
+    problems += _check_claims(kb)
 
     # every node can be reached by evidence: some finding lies below it, or observes it
     children: dict[str, set[str]] = defaultdict(set)

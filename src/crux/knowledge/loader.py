@@ -82,6 +82,8 @@ def read_knowledge(folder: Path) -> KnowledgeBase:
         edges=tuple(e for p in parts for e in p.edges),
         findings=tuple(f for p in parts for f in p.findings),
         rules=tuple(r for p in parts for r in p.rules),
+        interventions=tuple(i for p in parts for i in p.interventions),
+        claims=tuple(c for p in parts for c in p.claims),
     )
 
 

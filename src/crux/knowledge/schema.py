@@ -1,15 +1,18 @@
 """The shape of the knowledge files. Pure data models: no clinical fact lives in this module.
 
 A knowledge file (any ``*.yaml`` in ``knowledge/data``) may hold ``nodes``, ``edges``,
-``findings`` and ``rules``; ``sources.yaml`` lists what may be cited and ``scales.yaml``
-maps the strength and prior words to numbers, in one place.
+``findings``, ``rules``, ``interventions`` and ``claims``; ``sources.yaml`` lists what may
+be cited and ``scales.yaml`` maps the strength and prior words to numbers, in one place.
+``claims.yaml`` is the ledger of what the source articles say, each claim pointing at the
+items that encode it; ``interventions.yaml`` holds what a plan can ask a person to do.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 NodeKind = Literal["factor", "root_cause", "mechanism", "condition", "demographic"]
 Strength = Literal["weak", "moderate", "strong", "defining"]
@@ -229,12 +232,256 @@ class Rule(_Strict):
     )
 
 
+InterventionKind = Literal[
+    "release",  # prolonged pressure on a muscle holding tension
+    "realign",
+    "mobilise",
+    "strengthen",
+    "stretch",
+    "habit",
+    "load_management",
+    "cool_down",
+    "soothe",  # short relief in a flare: a resting position, a cold pack
+]
+SideRule = Literal["painful_side", "side_pulled_forward", "both", "not_sided"]
+Equipment = Literal[
+    "fingers",
+    "hands",
+    "massage_ball",
+    "large_firm_ball",
+    "angled_pressure_tool",
+    "foam_roller",
+    "wall",
+    "chair",
+    "floor",
+    "mat",
+    "towel",
+    "step",
+    "rail",
+    "exercise_ball",
+    "cushion",
+    "yoga_blocks",
+    "blanket",
+    "weight",
+    "cold_pack",
+    "running_shoes",
+]
+ContraindicationKind = Literal[
+    "pregnancy", "acute_injury", "red_flag", "hypermobility", "sharp_pain", "muscle_knots"
+]
+# The order a plan follows. Phases: soothe a flare, release tension before anything else,
+# realign, mobilise, stretch only what has been released, strengthen, then the habits and
+# recovery rules. Region groups: the primary core (hips) before the secondary core (chest,
+# base of the skull), the upper traps last (the sources' order); the others are ours.
+Phase = Literal[
+    "soothe", "release", "realign", "mobilise", "stretch", "strengthen", "habit", "recover"
+]
+PHASES: tuple[Phase, ...] = (
+    "soothe", "release", "realign", "mobilise", "stretch", "strengthen", "habit", "recover"
+)
+RegionGroup = Literal[
+    "primary_core", "lower_limb", "spine", "secondary_core", "upper_traps", "whole_body"
+]
+REGION_ORDER: tuple[RegionGroup, ...] = (
+    "primary_core", "lower_limb", "spine", "secondary_core", "upper_traps", "whole_body"
+)
+Moment = Literal[
+    "any_time",
+    "morning",
+    "through_the_day",
+    "before_run",
+    "after_run",
+    "rest_day",
+    "after_long_run",
+    "flare",
+]
+
+
+class Span(_Strict):
+    """A number or a range of numbers; YAML may give ``30``, ``[30, 90]`` or ``{min, max}``."""
+
+    min: float = Field(ge=0)
+    max: float = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_short_forms(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError("give a number or a range such as [30, 90]")
+        if isinstance(data, int | float):
+            return {"min": data, "max": data}
+        if isinstance(data, list | tuple):
+            if len(data) != 2:
+                raise ValueError("a range is two numbers, [low, high]")
+            return {"min": data[0], "max": data[1]}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.min > self.max:
+            raise ValueError(f"a range runs low to high; got {self.min:g} to {self.max:g}")
+        return self
+
+
+class DaysOffByAge(_Strict):
+    """Full days off that depend on age; where younger ends is left to the plan."""
+
+    younger: int = Field(ge=0)
+    older: int = Field(ge=0)
+
+
+class Dose(_Strict):
+    """How much, how long and how often, as numbers; every field may be left out."""
+
+    hold_s: Span | None = Field(default=None, description="seconds each hold lasts")
+    reps: Span | None = None
+    sets: Span | None = None
+    minutes: Span | None = Field(default=None, description="minutes the whole thing takes")
+    times_per_day: Span | None = None
+    times_per_week: Span | None = None
+    days_off: Span | None = Field(default=None, description="full days without activity")
+    light_days: Span | None = Field(default=None, description="days of light, other activity")
+    days_off_by_age: DaysOffByAge | None = None
+    each_side: bool = Field(default=False, description="the dose is for each side in turn")
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> Dose:
+        if self.times_per_day is not None and self.times_per_week is not None:
+            raise ValueError("give times_per_day or times_per_week, not both")
+        return self
+
+
+class Contraindication(_Strict):
+    """Who must not do it (avoid), or must take care (caution), and why."""
+
+    when: ContraindicationKind
+    level: Literal["avoid", "caution"] = "avoid"
+    trimesters: tuple[Literal[1, 2, 3], ...] = Field(
+        default=(), description="with pregnancy: the trimesters it applies to (none: all)"
+    )
+    note: str | None = Field(default=None, min_length=8)
+
+    @model_validator(mode="after")
+    def _trimesters_with_pregnancy(self) -> Contraindication:
+        if self.trimesters and self.when != "pregnancy":
+            raise ValueError("trimesters go with pregnancy only")
+        if len(set(self.trimesters)) != len(self.trimesters):
+            raise ValueError("each trimester is named once")
+        return self
+
+
+class Order(_Strict):
+    """Hints for a plan builder: where this comes in a routine."""
+
+    phase: Phase
+    region_group: RegionGroup
+    after: tuple[str, ...] = Field(default=(), description="interventions done before this one")
+    moment: Moment = "any_time"
+    run_longer_than_min: float | None = Field(
+        default=None, ge=0, description="with after_run: only after runs longer than this"
+    )
+
+    @model_validator(mode="after")
+    def _run_length_after_a_run(self) -> Order:
+        if self.run_longer_than_min is not None and self.moment != "after_run":
+            raise ValueError("run_longer_than_min goes with moment: after_run")
+        return self
+
+
+Step = Annotated[str, Field(min_length=3)]
+
+
+class Intervention(_Strict):
+    """Something a plan can ask a person (or a practitioner) to do, with its dose and order."""
+
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=3, description="plain words a patient understands")
+    kind: InterventionKind
+    who: Literal["self", "practitioner"] = "self"
+    targets: tuple[str, ...] = Field(
+        min_length=1, description="the root-cause, factor or condition nodes it helps"
+    )
+    steps: tuple[Step, ...] = Field(min_length=1, description="short steps in our own words")
+    dose: Dose = Dose()
+    side: SideRule
+    equipment: tuple[Equipment, ...] = ()
+    contraindications: tuple[Contraindication, ...] = ()
+    order: Order
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_named_once(self) -> Intervention:
+        for what, items in (("target", self.targets), ("piece of equipment", self.equipment)):
+            dups = sorted({i for i in items if items.count(i) > 1})
+            if dups:
+                raise ValueError(f"each {what} is named once; repeated: {', '.join(dups)}")
+        return self
+
+
+ClaimKind = Literal[
+    "causal",  # one thing leads to another
+    "finding",  # what a person shows or says that points to a cause
+    "intervention",  # something that helps
+    "dose",  # how much, how long, how often
+    "order",  # what comes before what
+    "warning",  # what not to do, or when to see someone
+    "recovery",  # rest, recovery days, cool down
+    "definition",  # what a condition or structure is
+    "prevalence",  # how common something is
+]
+
+_REF_ID = r"[a-z][a-z0-9_]*"
+_REFERENCE = re.compile(
+    rf"^(?:edge:(?P<cause>{_REF_ID})->(?P<effect>{_REF_ID})"
+    rf"|finding:(?P<finding>{_REF_ID})(?:<-(?P<finding_cause>{_REF_ID}))?"
+    rf"|(?P<kind>node|rule|intervention):(?P<id>{_REF_ID}))$"
+)
+REFERENCE_FORMS = (
+    "edge:CAUSE->EFFECT, finding:ID, finding:ID<-NODE, node:ID, rule:ID or intervention:ID"
+)
+
+
+def parse_reference(ref: str) -> tuple[str, tuple[str, ...]]:
+    """``"edge:a->b"`` -> ``("edge", ("a", "b"))``; ``"finding:f<-n"`` -> ``("finding",
+    ("f", "n"))``; ``"node:x"`` -> ``("node", ("x",))``. ValueError when malformed."""
+    m = _REFERENCE.match(ref)
+    if m is None:
+        raise ValueError(f"{ref!r} is not a reference; write {REFERENCE_FORMS}")
+    if m["cause"]:
+        return "edge", (m["cause"], m["effect"])
+    if m["finding"]:
+        return "finding", (m["finding"],) + ((m["finding_cause"],) if m["finding_cause"] else ())
+    return m["kind"], (m["id"],)
+
+
+def _valid_reference(ref: str) -> str:
+    parse_reference(ref)
+    return ref
+
+
+Reference = Annotated[str, AfterValidator(_valid_reference)]
+
+
+class Claim(_Strict):
+    """One thing a source article says, and the knowledge items that encode it."""
+
+    id: str = Field(pattern=_ID)
+    source: str = Field(description="the id of the article it comes from")
+    kind: ClaimKind
+    says: str = Field(min_length=8, description="a one-line paraphrase in our own words")
+    encoded_by: tuple[Reference, ...] = Field(
+        default=(), description="items that encode it; empty means not encoded yet"
+    )
+
+
 class KnowledgeFile(_Strict):
     sources: tuple[Source, ...] = ()
     nodes: tuple[Node, ...] = ()
     edges: tuple[Edge, ...] = ()
     findings: tuple[Finding, ...] = ()
     rules: tuple[Rule, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    claims: tuple[Claim, ...] = ()
 
 
 class Scales(_Strict):
@@ -252,6 +499,8 @@ class KnowledgeBase(_Strict):
     edges: tuple[Edge, ...]
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...]
+    interventions: tuple[Intervention, ...] = ()
+    claims: tuple[Claim, ...] = ()
 
     def node(self, node_id: str) -> Node:
         for node in self.nodes:
