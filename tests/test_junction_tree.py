@@ -95,3 +95,15 @@ def test_trees_compiled_per_evidence_pattern_agree_with_enumeration() -> None:
             expected, _ = enumerate_posteriors(network, evidence)
             got = engine.posteriors(evidence)
             assert np.allclose(got, expected, rtol=0.0, atol=1e-9)
+
+
+def test_the_shipped_network_stays_cheap_to_reason_on() -> None:
+    # A structural budget, not a timing: one link between hidden nodes can couple the
+    # left and right chains for every case and multiply the work (a link from a lateral
+    # node into a central condition did that tenfold once). Encode such a claim as a
+    # cause of the answer a person gives (a finding) instead; see source_gaps.yaml.
+    from crux.assess import shipped_model
+
+    tree = shipped_model().engine.tree
+    assert tree.largest <= 18, f"largest clique {tree.largest} variables"
+    assert tree.size <= 600_000, f"{tree.size} table entries"
