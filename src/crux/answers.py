@@ -11,7 +11,8 @@ network, so that both read a case the same way:
   its side equals the one named, and every other given field matches. Onset, duration
   and severity are single answers: a different answer is false, a missing one unknown.
   Contexts, qualities and radiation are lists a person rarely completes: a value that
-  is not listed leaves the match unknown. Across complaints, one match is enough; the
+  is not listed leaves the match unknown, unless the complaint's ``denied`` lists it
+  (an interview's explicit no). Across complaints, one match is enough; the
   complaint list is the body chart, so no complaint in a region means no pain there.
 """
 
@@ -69,10 +70,17 @@ def section_value(case: BaseModel, section: str, key: str) -> Any:
     return None if part is None else getattr(part, key, None)
 
 
-def _listed(wanted: str | None, listed: list[str] | None) -> Truth:
+def _listed(wanted: str | None, listed: list[str] | None, denied: list[str] | None) -> Truth:
     if wanted is None:
         return True
-    return True if listed and wanted in listed else None
+    if listed and wanted in listed:
+        return True
+    return False if denied and wanted in denied else None
+
+
+def _denied(complaint: Any, key: str) -> list[str] | None:
+    denied = getattr(complaint, "denied", None)
+    return None if denied is None else getattr(denied, key)
 
 
 def _bound(value: float | None, bound: float | None, at_least: bool) -> Truth:
@@ -96,10 +104,10 @@ def complaint_matches(match: ComplaintMatch, complaint: Any) -> Truth:
     return all_of(
         (
             onset,
-            _listed(match.worse_with, complaint.worse_with),
-            _listed(match.better_with, complaint.better_with),
-            _listed(match.quality, complaint.qualities),
-            _listed(match.radiates_to, complaint.radiates_to),
+            _listed(match.worse_with, complaint.worse_with, _denied(complaint, "worse_with")),
+            _listed(match.better_with, complaint.better_with, _denied(complaint, "better_with")),
+            _listed(match.quality, complaint.qualities, _denied(complaint, "qualities")),
+            _listed(match.radiates_to, complaint.radiates_to, _denied(complaint, "radiates_to")),
             _bound(complaint.duration_weeks, match.duration_weeks_at_least, at_least=True),
             _bound(complaint.duration_weeks, match.duration_weeks_below, at_least=False),
             _bound(complaint.severity, match.severity_at_least, at_least=True),

@@ -80,8 +80,16 @@ def assess(
         OutputFormat,
         typer.Option("--format", "-f", help="text for people, json/jsonl for programs"),
     ] = OutputFormat.text,
+    questions: Annotated[
+        int,
+        typer.Option(
+            "--questions", min=0, max=10,
+            help="how many of the questions most worth asking next to list (0: none)",
+        ),
+    ] = 3,
 ) -> None:
-    """Assess one or more cases: triage first, then the likely root causes, explained."""
+    """Assess one or more cases: triage first, then the likely root causes, explained,
+    and the questions most worth asking next."""
     if output_format is OutputFormat.json and len(files) > 1:
         _fail(["--format json prints one assessment; use --format jsonl for several cases"])
     inputs = _read_inputs(files)
@@ -100,8 +108,10 @@ def assess(
     from crux.report import render_text
 
     model = shipped_model()
+    from crux.interview import with_next_questions
+
     for i, case in enumerate(cases):
-        assessment = run(case, model)
+        assessment = with_next_questions(run(case, model), case.known(), model, questions)
         if output_format is OutputFormat.text:
             if len(cases) > 1:
                 typer.echo(f"== {inputs[i][0]}")
@@ -110,6 +120,100 @@ def assess(
             typer.echo(assessment.model_dump_json(indent=2))
         else:
             typer.echo(assessment.model_dump_json())
+
+
+@app.command()
+def interview(
+    simulate_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--simulate",
+            help="answer from these case files instead of asking (repeat for several)",
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text for people, json/jsonl for programs"),
+    ] = OutputFormat.text,
+    save: Annotated[
+        Path | None, typer.Option("--save", help="write the case the interview built (JSON)")
+    ] = None,
+) -> None:
+    """Ask one question at a time: red-flag checks first, then whatever is most worth
+    knowing, until more questions would not change the advice."""
+    from crux.assess import shipped_model
+    from crux.report import render_text
+
+    model = shipped_model()
+    if simulate_files:
+        _simulate(simulate_files, output_format, model)
+        return
+    from rich.console import Console
+
+    from crux.interview import Book, Interview
+    from crux.interview._terminal import run
+
+    console = Console()
+    done = run(console, lambda prompt: console.input(prompt),
+               lambda start: Interview(start, model=model), Book.of(model.kb))
+    if done is None:
+        _fail(["stopped before any answer; nothing to assess"], code=1)
+    result = done.assessment()
+    if output_format is OutputFormat.text:
+        typer.echo(render_text(result, model.kb), nl=False)
+    else:
+        typer.echo(result.model_dump_json(indent=2 if output_format is OutputFormat.json else None))
+    if save is not None:
+        try:
+            save.write_text(json.dumps(done.case, indent=2) + "\n", encoding="utf-8")
+        except OSError as err:
+            _fail([f"{save}: cannot be written ({err.strerror})"], code=1)
+        typer.echo(f"saved the case to {save}", err=True)
+
+
+def _simulate(files: list[Path], output_format: OutputFormat, model: object) -> None:
+    if output_format is OutputFormat.json and len(files) > 1:
+        _fail(["--format json prints one interview; use --format jsonl for several cases"])
+    inputs = _read_inputs([str(f) for f in files])
+    problems: list[str] = []
+    cases = []
+    for name, text in inputs:
+        try:
+            parse_case_text(text, name)
+            cases.append(json.loads(text))
+        except CaseError as err:
+            problems += [_where(name, p) for p in err.problems]
+    if problems:
+        _fail(problems)
+    from crux.interview import simulate
+    from crux.report import render_text
+
+    for i, case in enumerate(cases):
+        transcript = simulate(case, model=model)  # type: ignore[arg-type]
+        if output_format is OutputFormat.text:
+            if len(cases) > 1:
+                typer.echo(f"== {inputs[i][0]}")
+            for n, q in enumerate(transcript.questions, start=1):
+                typer.echo(f"{n}. {q['text']}  -> {_answer_words(q.get('items', q['answer']))}")
+            typer.echo(f"(stopped: {transcript.reason})\n")
+            typer.echo(render_text(transcript.assessment, model.kb), nl=False)  # type: ignore[attr-defined]
+        elif output_format is OutputFormat.json:
+            typer.echo(json.dumps(transcript.as_json(), indent=2))
+        else:
+            typer.echo(json.dumps(transcript.as_json()))
+
+
+def _answer_words(answer: object) -> str:
+    if isinstance(answer, bool):
+        return "yes" if answer else "no"
+    if isinstance(answer, float) and answer.is_integer():
+        return f"{answer:g}"
+    if isinstance(answer, dict):
+        known = [f"{k.split('.', 1)[-1].replace('_', ' ')}: {_answer_words(v)}"
+                 for k, v in answer.items() if v != "don't know"]
+        rest = "; the rest: don't know" if len(known) < len(answer) else ""
+        return ("; ".join(known) or "don't know") + (rest if known else "")
+    return str(answer)
 
 
 def _where(name: str, problem: Problem) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -102,6 +103,13 @@ def _ranged_float(rng: tuple[float, float]) -> Any:
     return Annotated[float, Field(ge=rng[0], le=rng[1])]
 
 
+DENIED_HELP = (
+    "what the person said does not apply (an interview's no): contexts that do not make "
+    "it worse or better, qualities it lacks, regions it does not spread to. A value not "
+    "listed anywhere is unknown."
+)
+
+
 @dataclass(frozen=True)
 class CaseModels:
     case: type[BaseModel]
@@ -114,6 +122,15 @@ def case_models() -> CaseModels:
     vocab = load_vocabulary()
     rng = vocab.case_ranges
     sided: dict[str, Any] = {}
+    denied = create_model(  # type: ignore[call-overload]
+        "Denied",
+        __base__=_CaseBase,
+        __doc__=DENIED_HELP,
+        worse_with=(list[_literal(vocab.contexts)], Field(default=None)),
+        better_with=(list[_literal(vocab.contexts)], Field(default=None)),
+        qualities=(list[_literal(vocab.qualities)], Field(default=None)),
+        radiates_to=(list[_literal(vocab.regions)], Field(default=None)),
+    )
     complaint = create_model(  # type: ignore[call-overload]
         "Complaint",
         __base__=_CaseBase,
@@ -127,6 +144,7 @@ def case_models() -> CaseModels:
         worse_with=(list[_literal(vocab.contexts)], Field(default=None)),
         better_with=(list[_literal(vocab.contexts)], Field(default=None)),
         radiates_to=(list[_literal(vocab.regions)], Field(default=None)),
+        denied=(denied, Field(default=None, description=DENIED_HELP)),
     )
 
     def section(name: str, terms: dict[str, Term]) -> type[BaseModel]:
@@ -297,9 +315,34 @@ def parse_case(data: Any) -> BaseModel:
     if not isinstance(data, dict):
         raise CaseError([Problem("", f"a case is a JSON object, got {_describe(data)}")])
     try:
-        return case_models().case.model_validate(data)
+        case = case_models().case.model_validate(data)
     except ValidationError as err:
         raise CaseError(problems_of(err)) from None
+    contradictions = list(_contradictions(case))
+    if contradictions:
+        raise CaseError(contradictions)
+    return case
+
+
+def _contradictions(case: BaseModel) -> Iterator[Problem]:
+    """A complaint may not both list a value and deny it."""
+    for i, complaint in enumerate(case.complaints):
+        denied = complaint.denied
+        if denied is None:
+            continue
+        for key, listed in (
+            ("worse_with", complaint.worse_with),
+            ("better_with", complaint.better_with),
+            ("qualities", complaint.qualities),
+            ("radiates_to", complaint.radiates_to),
+        ):
+            both = sorted(set(listed or ()) & set(getattr(denied, key) or ()))
+            if both:
+                yield Problem(
+                    f"complaints[{i}].denied.{key}",
+                    f"{', '.join(both)} is also given in complaints[{i}].{key}; "
+                    "a value is either listed or denied",
+                )
 
 
 def parse_case_text(text: str, name: str = "case") -> BaseModel:

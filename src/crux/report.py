@@ -65,6 +65,11 @@ def render_text(assessment: Assessment, kb: KnowledgeBase) -> str:
     lines.append("Contributing factors:")
     for f in a.contributing_factors[:5]:
         lines.append(f"  - {_label(kb, f.id)}: {_pct(f.probability)}")
+    if a.next_questions:
+        lines.append("")
+        lines.append("Worth asking next (what would tell Crux the most):")
+        for q in a.next_questions:
+            lines.append(f"  - {q.text} ({q.expected_information_gain:.2f} bits)")
     lines.append("")
     lines.append(a.disclaimer)
     lines.append(f"Knowledge version {a.knowledge_version}.")

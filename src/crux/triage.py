@@ -79,10 +79,11 @@ def truth(predicate: Predicate, case: BaseModel) -> Truth:
         if sex is None or sex == "unknown":
             return None
         return sex == p.sex
-    if p.pregnant is not None:
-        if section_value(case, "history", "pregnant_weeks") is None:
+    if p.pregnant is not None:  # weeks of pregnancy; 0 means not pregnant
+        weeks = section_value(case, "history", "pregnant_weeks")
+        if weeks is None:
             return None
-        return p.pregnant
+        return (weeks >= 1) == p.pregnant
     if p.complaint is not None:
         return any_complaint(p.complaint, getattr(case, "complaints", None) or ())
     return None  # unreachable: a Predicate gives exactly one test

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from graphlib import CycleError, TopologicalSorter
 
 from crux.knowledge.coverage import all_claim_problems
+from crux.knowledge.question_check import check_questions
 from crux.knowledge.schema import (
     Citation,
     ComplaintMatch,
@@ -251,6 +252,7 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
 
     problems += _check_interventions(kb)
     problems += _check_claims(kb)
+    problems += check_questions(kb, vocab)
 
     # every node can be reached by evidence: some finding lies below it, or observes it
     children: dict[str, set[str]] = defaultdict(set)

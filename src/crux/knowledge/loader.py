@@ -84,6 +84,9 @@ def read_knowledge(folder: Path) -> KnowledgeBase:
         rules=tuple(r for p in parts for r in p.rules),
         interventions=tuple(i for p in parts for i in p.interventions),
         claims=tuple(c for p in parts for c in p.claims),
+        questions=tuple(q for p in parts for q in p.questions),
+        screens=tuple(s for p in parts for s in p.screens),
+        pain_words={k: v for p in parts for k, v in p.pain_words.items()},
     )
 
 

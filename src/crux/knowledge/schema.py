@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 NodeKind = Literal["factor", "root_cause", "mechanism", "condition", "demographic"]
 Strength = Literal["weak", "moderate", "strong", "defining"]
@@ -474,6 +481,101 @@ class Claim(_Strict):
     )
 
 
+AnswerType = Literal["yes_no", "number", "choice", "choices", "region"]
+
+# What a question fills in a case: a section and a vocabulary id, or a complaint detail.
+# ``complaint.worse_with.running`` asks whether one complaint is worse with running;
+# ``complaint.radiates_to`` is asked once per region, with ``{region}`` in its text.
+_ASKS = re.compile(
+    r"^(?:age|sex"
+    r"|complaint\.(?:region|side|onset|duration_weeks|severity|radiates_to)"
+    r"|complaint\.(?:worse_with|better_with|qualities)\.[a-z][a-z0-9_]*"
+    r"|(?:exposures|history|red_flags|measurements)\.[a-z][a-z0-9_]*)$"
+)
+
+
+def _valid_asks(asks: str) -> str:
+    if not _ASKS.match(asks):
+        raise ValueError(
+            f"{asks!r} is not something a case holds; write age, sex, complaint.FIELD, "
+            "complaint.worse_with|better_with|qualities.ID, or SECTION.ID with SECTION one "
+            "of exposures, history, red_flags, measurements"
+        )
+    return asks
+
+
+Asks = Annotated[str, AfterValidator(_valid_asks)]
+
+
+class AskWhen(_Strict):
+    """When a question is worth asking at all: every part given must hold (unknown age or
+    sex counts as holding, so nothing is skipped on a guess)."""
+
+    regions: tuple[str, ...] | None = Field(
+        default=None, description="a complaint in, or spreading to, one of these regions"
+    )
+    sex: tuple[str, ...] | None = None
+    age_at_least: float | None = None
+    age_below: float | None = None
+    pregnant: bool | None = None
+    runner: bool | None = Field(default=None, description="runs (any weekly distance)")
+
+
+class Question(_Strict):
+    """One question in plain words, the answer it takes and why it is asked."""
+
+    asks: Asks
+    text: str = Field(
+        min_length=8,
+        description=(
+            "plain words; {pain} names the complaint, {region} the region asked about "
+            "and {side} the side a measurement is taken on"
+        ),
+    )
+    short: str | None = Field(
+        default=None, min_length=3, description="a few words for a checklist line"
+    )
+    answer: AnswerType
+    unit: str | None = None
+    range: tuple[float, float] | None = None
+    options: dict[str, str] | None = Field(
+        default=None, description="choice answers: the value and its plain words"
+    )
+    why: str | None = Field(default=None, min_length=8, description="why we ask")
+    ask_when: tuple[AskWhen, ...] = Field(
+        default=(), description="worth asking when any of these holds (always, when empty)"
+    )
+    safety: bool = Field(default=False, description="asked among the first questions")
+
+    @field_validator("ask_when", mode="before")
+    @classmethod
+    def _one_or_several(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @model_validator(mode="after")
+    def _shape(self) -> Question:
+        if self.answer == "number" and (self.unit is None or self.range is None):
+            raise ValueError("a number answer needs a unit and a range")
+        if self.answer != "number" and (self.unit is not None or self.range is not None):
+            raise ValueError("only a number answer has a unit and a range")
+        if self.answer in ("choice", "choices") and not self.options:
+            raise ValueError(f"a {self.answer} answer needs options")
+        if self.answer not in ("choice", "choices") and self.options:
+            raise ValueError("only a choice answer has options")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError("range goes from the lower to the upper bound")
+        return self
+
+
+class Screen(_Strict):
+    """Several red-flag questions asked together as one checklist ("any of these?")."""
+
+    id: str = Field(pattern=_ID)
+    text: str = Field(min_length=8)
+    items: tuple[str, ...] = Field(min_length=2, description="the asks of its questions")
+    why: str | None = Field(default=None, min_length=8)
+
+
 class KnowledgeFile(_Strict):
     sources: tuple[Source, ...] = ()
     nodes: tuple[Node, ...] = ()
@@ -482,6 +584,11 @@ class KnowledgeFile(_Strict):
     rules: tuple[Rule, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     claims: tuple[Claim, ...] = ()
+    questions: tuple[Question, ...] = ()
+    screens: tuple[Screen, ...] = ()
+    pain_words: dict[str, str] = Field(
+        default_factory=dict, description="region id -> how a question names pain there"
+    )
 
 
 class Scales(_Strict):
@@ -501,6 +608,12 @@ class KnowledgeBase(_Strict):
     rules: tuple[Rule, ...]
     interventions: tuple[Intervention, ...] = ()
     claims: tuple[Claim, ...] = ()
+    questions: tuple[Question, ...] = ()
+    screens: tuple[Screen, ...] = ()
+    pain_words: dict[str, str] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:  # the version digests the files; equality still checks all
+        return hash(self.version)
 
     def node(self, node_id: str) -> Node:
         for node in self.nodes:

@@ -131,6 +131,11 @@ class ExactEngine:
             if inside and len(family) > 1 and family not in self._covered:
                 self._covered.append(family)
 
+    def couples(self, finding: int) -> bool:
+        """Whether the finding, present, couples parents that no clique of the base tree
+        holds together (so evidence with it is computed on another tree)."""
+        return self._coupling[finding] is not None
+
     # ------------------------------------------------------------------ compile
 
     @property

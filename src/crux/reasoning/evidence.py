@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -137,6 +138,7 @@ def read(cond: Condition, case: BaseModel) -> Reading:
     return Reading.same(None)
 
 
+@cache
 def lateral_findings(kb: KnowledgeBase) -> frozenset[str]:
     """Ids of the findings read per side: those with a lateral cause."""
     lateral_nodes = {n.id for n in kb.nodes if n.lateral}
@@ -145,11 +147,14 @@ def lateral_findings(kb: KnowledgeBase) -> frozenset[str]:
     )
 
 
-def observed_findings(kb: KnowledgeBase, case: BaseModel) -> list[Observed]:
-    """Every finding of the knowledge base that the case shows or rules out."""
+def observed_findings(
+    kb: KnowledgeBase, case: BaseModel, findings: Iterable[Finding] | None = None
+) -> list[Observed]:
+    """Every finding of the knowledge base (or of ``findings``) that the case shows or
+    rules out."""
     lateral = lateral_findings(kb)
     out: list[Observed] = []
-    for finding in kb.findings:
+    for finding in kb.findings if findings is None else findings:
         reading = read(finding.when, case)
         if finding.id in lateral:
             for side in SIDES:

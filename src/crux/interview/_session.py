@@ -1,0 +1,227 @@
+"""One interview: the case so far, the questions asked, and the next one to ask.
+
+Safety first: while a red-flag rule could still fire, its questions come before any
+other. An answer that fires a rule ends the interview at once. Then each question is the
+one with the highest expected information gain about the root causes and conditions,
+until none is worth asking, the top root causes have settled, or the cap is reached.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crux.assess import Model, assess, shipped_model
+from crux.contract import Assessment, NextQuestion, parse_case
+from crux.interview._gain import Chooser, Scored
+from crux.interview._questions import DONT_KNOW, Ask, Book, answer_in, apply, worth_asking
+from crux.interview._safety import next_safety_question
+
+MAX_QUESTIONS = 25  # a cap, whatever else
+MIN_GAIN = 0.05  # bits: below this no question is worth asking
+SETTLED_GAIN = 0.5  # bits: with the top root causes unchanged, stop below this
+SETTLED_AFTER = 3  # answers in a row with the same top root causes
+LISTED_QUESTIONS = 3  # next_questions shown in an assessment
+
+_INTRO = ("age", "sex", "complaint.region", "complaint.side")
+
+
+@dataclass
+class Step:
+    ask: Ask
+    answer: Any
+    before: dict[str, Any]  # the case before the answer, to go back to
+    phase: str = "gain"  # safety or gain
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The next question, or why there is none."""
+
+    ask: Ask | None
+    phase: str  # "safety", "gain" or "done"
+    reason: str = ""
+    gain: float | None = None
+    ranked: tuple[Scored, ...] = ()
+
+
+class InvalidAnswer(ValueError):
+    """An answer that the question does not take; the message says what it does."""
+
+
+def _checked(ask: Ask, value: Any) -> Any:
+    if value is DONT_KNOW:
+        return value
+    kind = ask.answer
+    if kind == "yes_no":
+        if not isinstance(value, bool):
+            raise InvalidAnswer(f"{ask.id}: answer yes or no (true or false)")
+        return value
+    if kind == "number":
+        lo, hi = ask.question.range  # type: ignore[union-attr,misc]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidAnswer(f"{ask.id}: answer a number from {lo:g} to {hi:g}")
+        if not lo <= value <= hi:
+            raise InvalidAnswer(f"{ask.id}: {value:g} is outside {lo:g} to {hi:g}")
+        return float(value)
+    if kind == "choice":
+        options = ask.options or {}
+        if value not in options:
+            raise InvalidAnswer(f"{ask.id}: answer one of {', '.join(options)}")
+        return value
+    if kind == "choices":
+        options = ask.options or {}
+        if not isinstance(value, Mapping) or not set(value) <= set(options):
+            raise InvalidAnswer(f"{ask.id}: tick any of {', '.join(options)}")
+        return dict(value)
+    from crux.vocabulary import load_vocabulary
+
+    regions = load_vocabulary().regions
+    if not isinstance(value, list) or not set(value) <= set(regions):
+        raise InvalidAnswer(f"{ask.id}: give a list of body-chart regions")
+    return list(value)
+
+
+@dataclass
+class Interview:
+    """An interview that starts from what is known (at least one complaint's region and
+    side) and asks one question at a time."""
+
+    case: dict[str, Any]
+    model: Model = field(default_factory=shipped_model)
+    cap: int = MAX_QUESTIONS
+    steps: list[Step] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.case = copy.deepcopy(self.case)
+        parse_case(self.case)  # refuse a bad start before any question
+        self._book = Book.of(self.model.kb)
+        self._chooser = _chooser(self.model)
+        self._tops: list[tuple[str, ...]] = []
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def asked(self) -> set[str]:
+        out: set[str] = set()
+        for step in self.steps:
+            out.add(step.ask.id)
+            out.update(q.asks for q in step.ask.items)
+        return out
+
+    def _assessment(self) -> Assessment:
+        return assess(parse_case(self.case), self.model)
+
+    def fired(self) -> bool:
+        return self._assessment().triage.level != "self_care"
+
+    # ------------------------------------------------------------------ choosing
+
+    def candidates(self) -> list[Ask]:
+        """Questions not yet asked whose answer the case does not hold."""
+        asked = self.asked
+        out = []
+        for ask in [*self._book.for_complaints(self.case), *self._book.for_person(self.case)]:
+            q = ask.question
+            if q is None or q.asks in _INTRO or ask.id in asked:
+                continue
+            if not worth_asking(q, self.case):
+                continue
+            if answer_in(self.case, ask) is not DONT_KNOW:
+                continue
+            out.append(ask)
+        return out
+
+    def rank(self) -> list[Scored]:
+        return self._chooser.rank(self.candidates(), self.case, parse_case(self.case))
+
+    def next(self) -> Choice:
+        """The next question to ask, or why the interview is over."""
+        model_case = parse_case(self.case)
+        triage = assess(model_case, self.model).triage
+        if triage.level != "self_care":
+            return Choice(None, "done", f"a warning sign: {triage.level}")
+        if len(self.steps) >= self.cap:
+            return Choice(None, "done", f"reached the cap of {self.cap} questions")
+        safety = next_safety_question(self._book, self.case, model_case, self.asked)
+        if safety is not None:
+            return Choice(safety, "safety")
+        ranked = self.rank()
+        if not ranked or ranked[0].gain < MIN_GAIN:
+            return Choice(None, "done", "no question is worth asking", ranked=tuple(ranked))
+        settled = (
+            len(self._tops) >= SETTLED_AFTER
+            and len(set(self._tops[-SETTLED_AFTER:])) == 1
+            and ranked[0].gain < SETTLED_GAIN
+        )
+        if settled:
+            return Choice(None, "done", "the top root causes have settled", ranked=tuple(ranked))
+        return Choice(ranked[0].ask, "gain", gain=ranked[0].gain, ranked=tuple(ranked))
+
+    # ------------------------------------------------------------------ answering
+
+    def answer(self, ask: Ask, value: Any, phase: str = "gain") -> None:
+        """Record an answer (DONT_KNOW for "don't know"); InvalidAnswer when it does not fit.
+        Only answers to questions chosen for their gain count towards settling."""
+        value = _checked(ask, value)
+        after = apply(self.case, ask, value)
+        try:
+            parse_case(after)
+        except Exception as err:  # the contract refuses it: say why, keep the case
+            raise InvalidAnswer(f"{ask.id}: {err}") from None
+        self.steps.append(Step(ask, value, self.case, phase))
+        self.case = after
+        if phase == "gain":
+            self._tops.append(tuple(rc.id for rc in self._assessment().root_causes[:3]))
+
+    def back(self) -> Ask | None:
+        """Undo the last answer; returns the question it answered (None at the start)."""
+        if not self.steps:
+            return None
+        step = self.steps.pop()
+        self.case = step.before
+        if step.phase == "gain" and self._tops:
+            self._tops.pop()
+        return step.ask
+
+    # ------------------------------------------------------------------ result
+
+    def assessment(self, ranked: tuple[Scored, ...] | None = None) -> Assessment:
+        """The assessment of the case so far, with the best next questions listed."""
+        result = self._assessment()
+        if result.triage.level != "self_care":
+            return result
+        if ranked is None:
+            ranked = tuple(self.rank())
+        return result.model_copy(update={"next_questions": next_questions(ranked)})
+
+
+def next_questions(ranked: tuple[Scored, ...] | list[Scored]) -> list[NextQuestion]:
+    return [
+        NextQuestion(id=s.ask.id, text=s.ask.text, expected_information_gain=round(s.gain, 4))
+        for s in ranked[:LISTED_QUESTIONS]
+    ]
+
+
+_CHOOSERS: dict[int, Chooser] = {}
+
+
+def _chooser(model: Model) -> Chooser:
+    key = id(model)
+    hit = _CHOOSERS.get(key)
+    if hit is None or hit.model is not model:
+        hit = _CHOOSERS[key] = Chooser(model)
+    return hit
+
+
+def with_next_questions(assessment: Assessment, case: Mapping[str, Any], model: Model,
+                        n: int = LISTED_QUESTIONS) -> Assessment:
+    """The assessment with the ``n`` questions most worth asking next (none once a
+    warning sign has fired: the advice then is to be seen, not to answer more)."""
+    if n <= 0 or assessment.triage.level != "self_care":
+        return assessment
+    ranked = Interview(dict(case), model=model).rank()
+    listed = next_questions(ranked)[:n]
+    return assessment.model_copy(update={"next_questions": listed})
