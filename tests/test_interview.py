@@ -280,3 +280,17 @@ def test_the_terminal_interview_validates_goes_back_and_saves(tmp_path: Any) -> 
     case = json.loads(saved.read_text())
     parse_case(case)
     assert case["age"] == 41 and case["complaints"] == [{"region": "heel", "side": "left"}]
+
+
+def test_a_less_urgent_sign_does_not_stop_the_check_for_an_emergency() -> None:
+    # bone tenderness in the shin asks for a doctor soon; with back pain as well, the
+    # nerve checklist (emergency) must still be asked before the interview ends
+    case = {"version": 1, "age": 30, "sex": "male",
+            "complaints": [{"region": "shin_inner", "side": "left"},
+                           {"region": "lower_back", "side": "central"}],
+            "red_flags": {"bone_tenderness": True}}
+    interview = Interview(case)
+    assert interview.assessment().triage.level == "soon"
+    choice = interview.next()
+    assert choice.ask is not None and choice.phase == "safety"
+    assert "red_flags.saddle_numbness" in (choice.ask.options or {})

@@ -189,7 +189,7 @@ class Chooser:
     # ------------------------------------------------------------------ inference
 
     def _joint(self, evidence: Evidence, base: dict[int, bool], change: dict[int, bool],
-               memo: dict[frozenset[int], tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
+               memo: dict[Any, tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
         """(P(x, e') for every hidden x, P(e')) with e' the evidence after ``change``;
         coupling present findings by inclusion and exclusion over absent ones."""
         engine = self.model.engine
@@ -199,9 +199,10 @@ class Chooser:
         findings.update(fixed)
         total_p = np.zeros(len(self.model.network.variables))
         total = 0.0
+        changed = frozenset(change.items())
         for r in range(len(coupling) + 1):
             for subset in itertools.combinations(coupling, r):
-                key = frozenset(subset)
+                key = (changed, frozenset(subset))
                 hit = memo.get(key)
                 if hit is None:
                     ev = Evidence(findings={**findings, **dict.fromkeys(subset, False)},
@@ -219,7 +220,9 @@ class Chooser:
         return total_p, max(total, 0.0)
 
     def _branch_joints(self, evidence: Evidence, changes: list[dict[int, bool]],
-                       joint_e: np.ndarray, p_e: float) -> list[tuple[np.ndarray, float]]:
+                       joint_e: np.ndarray, p_e: float,
+                       memo: dict[Any, tuple[np.ndarray, float]],
+                       ) -> list[tuple[np.ndarray, float]]:
         """(P(x, e'), P(e')) for each branch. Two branches that differ in one finding only,
         on top of what is already known, need one calibration: P(x, e, F present) =
         P(x, e) - P(x, e, F absent)."""
@@ -232,21 +235,28 @@ class Chooser:
             if same and len(diff) == 1 and diff[0] not in evidence.findings:
                 (f,) = diff
                 absent = a if not a[f] else b
-                joint, p = self._joint(evidence, evidence.findings, absent, {})
+                joint, p = self._joint(evidence, evidence.findings, absent, memo)
                 rest = (np.clip(joint_e - joint, 0.0, None), max(p_e - p, 0.0))
                 return [(joint, p), rest] if absent is a else [rest, (joint, p)]
-        return [self._joint(evidence, evidence.findings, c, {}) for c in changes]
+        return [self._joint(evidence, evidence.findings, c, memo) for c in changes]
 
     def gain(self, ask: Ask, case: Mapping[str, Any], evidence: Evidence,
-             before: tuple[np.ndarray, float], targets: np.ndarray) -> float:
-        """The expected information gain of one question, in bits."""
+             before: tuple[np.ndarray, float], targets: np.ndarray,
+             memo: dict[Any, Any] | None = None) -> float:
+        """The expected information gain of one question, in bits. ``memo`` shares
+        calibrations (and whole gains) between questions asked of the same evidence:
+        two questions that change the same findings the same ways have the same gain."""
         changes = self.branches(ask, case, evidence)
         if len(changes) < 2:
             return 0.0
+        memo = {} if memo is None else memo
+        same_ways = ("gain", tuple(frozenset(c.items()) for c in changes))
+        if same_ways in memo:
+            return memo[same_ways]
         posterior, log_e = before
         p_e = float(np.exp(log_e))
         weights, entropies = [], []
-        joints = self._branch_joints(evidence, changes, posterior * p_e, p_e)
+        joints = self._branch_joints(evidence, changes, posterior * p_e, p_e, memo)
         for joint, p in joints:
             if p <= 0.0:
                 continue
@@ -255,9 +265,12 @@ class Chooser:
             entropies.append(entropy_bits(post[targets]))
         total = sum(weights)
         if total <= 0.0:
+            memo[same_ways] = 0.0
             return 0.0
         after = sum(w * h for w, h in zip(weights, entropies, strict=True)) / total
-        return max(0.0, entropy_bits(posterior[targets]) - after)
+        gain = max(0.0, entropy_bits(posterior[targets]) - after)
+        memo[same_ways] = gain
+        return gain
 
     def rank(self, asks: Iterable[Ask], case: Mapping[str, Any], model_case: BaseModel
              ) -> list[Scored]:
@@ -267,6 +280,7 @@ class Chooser:
         evidence = to_evidence(network, observed)
         before = self.model.engine.infer(evidence)
         targets = self.targets(observed)
-        scored = [Scored(a, self.gain(a, case, evidence, before, targets)) for a in asks]
+        memo: dict[Any, Any] = {}
+        scored = [Scored(a, self.gain(a, case, evidence, before, targets, memo)) for a in asks]
         scored = [s for s in scored if s.gain > 0.0]
         return sorted(scored, key=lambda s: -s.gain)

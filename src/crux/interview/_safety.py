@@ -89,15 +89,19 @@ def _urgency(rule: Rule) -> int:
 
 
 def next_safety_question(book: Book, case: Mapping[str, Any], model: BaseModel,
-                         asked: set[str]) -> Ask | None:
-    """The next question that safety needs, or None once every live rule is settled."""
+                         asked: set[str], above: str | None = None) -> Ask | None:
+    """The next question that safety needs, or None once every live rule is settled.
+    With ``above`` (a level that has fired), only rules more urgent than it count."""
     for q in book.kb.questions:  # questions marked safety come first
         if q.safety and not q.asks.startswith("complaint.") and worth_asking(q, case):
             ask = book.ask(q.asks, case)
             if ask.id not in asked and _current(ask, case) is None:
                 return ask
     open_by_rule: list[tuple[Rule, list[Ask]]] = []
-    for rule in sorted(book.kb.rules, key=_urgency):
+    rules = sorted(book.kb.rules, key=_urgency)
+    if above is not None:
+        rules = [r for r in rules if TRIAGE_ORDER.index(r.level) < TRIAGE_ORDER.index(above)]
+    for rule in rules:
         leaves: list[Ask] = []
         can_fire, _ = _could(rule.when, book, case, model, asked, leaves)
         if can_fire and leaves:

@@ -1,7 +1,9 @@
 """One interview: the case so far, the questions asked, and the next one to ask.
 
 Safety first: while a red-flag rule could still fire, its questions come before any
-other. An answer that fires a rule ends the interview at once. Then each question is the
+other. An answer that fires a rule ends the interview at once, save for the questions
+of any more urgent rule that could still fire (a "see a doctor soon" must not hide an
+emergency). Then each question is the
 one with the highest expected information gain about the root causes and conditions,
 until none is worth asking, the top root causes have settled, or the cap is reached.
 """
@@ -142,7 +144,15 @@ class Interview:
         model_case = parse_case(self.case)
         triage = assess(model_case, self.model).triage
         if triage.level != "self_care":
-            return Choice(None, "done", f"a warning sign: {triage.level}")
+            # a warning sign has fired: only a more urgent one is still worth asking about
+            more = None
+            if len(self.steps) < self.cap:
+                more = next_safety_question(
+                    self._book, self.case, model_case, self.asked, above=triage.level
+                )
+            if more is None:
+                return Choice(None, "done", f"a warning sign: {triage.level}")
+            return Choice(more, "safety")
         if len(self.steps) >= self.cap:
             return Choice(None, "done", f"reached the cap of {self.cap} questions")
         safety = next_safety_question(self._book, self.case, model_case, self.asked)
