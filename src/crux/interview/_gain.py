@@ -37,9 +37,11 @@ from crux.reasoning.evidence import (
 )
 from crux.reasoning.information import entropy_bits
 from crux.reasoning.network import Evidence
+from crux.reasoning.tables import merged_links, noisy_or_off, place
 from crux.vocabulary import load_vocabulary
 
 _EPS = 1e-6
+BATCH = 8  # evidence sets calibrated together
 
 
 def _keys(when: Condition) -> list[str]:
@@ -188,36 +190,81 @@ class Chooser:
 
     # ------------------------------------------------------------------ inference
 
+    def _terms(self, evidence: Evidence, change: dict[int, bool]
+               ) -> list[tuple[Any, float, Evidence]]:
+        """The calibrations behind one branch: (key, sign, evidence) for each term of the
+        inclusion and exclusion over its present findings that couple parents."""
+        engine = self.model.engine
+        coupling = [i for i, v in change.items() if v and engine.couples(i)]
+        findings = {i: v for i, v in evidence.findings.items() if i not in change}
+        findings.update({i: v for i, v in change.items() if i not in coupling})
+        changed = frozenset(change.items())
+        out = []
+        for r in range(len(coupling) + 1):
+            for subset in itertools.combinations(coupling, r):
+                ev = Evidence(findings={**findings, **dict.fromkeys(subset, False)},
+                              variables=evidence.variables)
+                out.append(((changed, frozenset(subset)), -1.0 if r % 2 else 1.0, ev))
+        return out
+
+    def _fill(self, memo: dict[Any, Any], wanted: dict[Any, Evidence]) -> None:
+        """Calibrate every evidence set not in ``memo`` yet, a batch at a time."""
+        todo = [(k, ev) for k, ev in wanted.items() if k not in memo]
+        engine = self.model.engine
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start:start + BATCH]
+            try:
+                posts, logs = engine.infer_batch([ev for _, ev in chunk])
+            except ValueError:  # not one tree: calibrate one by one
+                for key, ev in chunk:
+                    memo[key] = self._single(ev)
+                continue
+            for (key, _), post, log_p in zip(chunk, posts, logs, strict=True):
+                p = float(np.exp(log_p)) if np.isfinite(log_p) else 0.0
+                memo[key] = (np.nan_to_num(post) * p, p)
+
+    def _single(self, ev: Evidence) -> tuple[np.ndarray, float]:
+        try:
+            post, log_p = self.model.engine.infer(ev)
+        except ImpossibleEvidence:
+            return np.zeros(len(self.model.network.variables)), 0.0
+        p = float(np.exp(log_p))
+        return post * p, p
+
     def _joint(self, evidence: Evidence, base: dict[int, bool], change: dict[int, bool],
                memo: dict[Any, tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
         """(P(x, e') for every hidden x, P(e')) with e' the evidence after ``change``;
         coupling present findings by inclusion and exclusion over absent ones."""
-        engine = self.model.engine
-        fixed = {i: v for i, v in change.items() if not (v and engine.couples(i))}
-        coupling = [i for i, v in change.items() if v and engine.couples(i)]
-        findings = {i: v for i, v in base.items() if i not in change}
-        findings.update(fixed)
         total_p = np.zeros(len(self.model.network.variables))
         total = 0.0
-        changed = frozenset(change.items())
-        for r in range(len(coupling) + 1):
-            for subset in itertools.combinations(coupling, r):
-                key = (changed, frozenset(subset))
-                hit = memo.get(key)
-                if hit is None:
-                    ev = Evidence(findings={**findings, **dict.fromkeys(subset, False)},
-                                  variables=evidence.variables)
-                    try:
-                        post, log_p = engine.infer(ev)
-                        p = float(np.exp(log_p))
-                        hit = (post * p, p)
-                    except ImpossibleEvidence:
-                        hit = (np.zeros_like(total_p), 0.0)
-                    memo[key] = hit
-                sign = -1.0 if r % 2 else 1.0
-                total_p += sign * hit[0]
-                total += sign * hit[1]
+        for key, sign, ev in self._terms(evidence, change):
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = self._single(ev)
+            total_p += sign * hit[0]
+            total += sign * hit[1]
         return total_p, max(total, 0.0)
+
+    def _needed(self, evidence: Evidence, changes: list[dict[int, bool]]
+                ) -> list[dict[int, bool]]:
+        """The branches that need calibrating (one of two that differ in one finding)."""
+        if len(changes) == 2:
+            a, b = changes
+            f = self._identity(evidence, a, b)
+            if f is not None:
+                return [a if not a[f] else b]
+        return changes
+
+    @staticmethod
+    def _identity(evidence: Evidence, a: dict[int, bool], b: dict[int, bool]) -> int | None:
+        """The one finding two branches differ in, when nothing else changes."""
+        diff = [i for i in a if a[i] != b.get(i)]
+        same = a.keys() == b.keys() and all(
+            evidence.findings.get(i) == a[i] for i in a if i not in diff
+        )
+        if same and len(diff) == 1 and diff[0] not in evidence.findings:
+            return diff[0]
+        return None
 
     def _branch_joints(self, evidence: Evidence, changes: list[dict[int, bool]],
                        joint_e: np.ndarray, p_e: float,
@@ -228,12 +275,8 @@ class Chooser:
         P(x, e) - P(x, e, F absent)."""
         if len(changes) == 2:
             a, b = changes
-            diff = [i for i in a if a[i] != b.get(i)]
-            same = all(
-                evidence.findings.get(i) == a[i] for i in a if i not in diff
-            ) and a.keys() == b.keys()
-            if same and len(diff) == 1 and diff[0] not in evidence.findings:
-                (f,) = diff
+            f = self._identity(evidence, a, b)
+            if f is not None:
                 absent = a if not a[f] else b
                 joint, p = self._joint(evidence, evidence.findings, absent, memo)
                 rest = (np.clip(joint_e - joint, 0.0, None), max(p_e - p, 0.0))
@@ -242,11 +285,13 @@ class Chooser:
 
     def gain(self, ask: Ask, case: Mapping[str, Any], evidence: Evidence,
              before: tuple[np.ndarray, float], targets: np.ndarray,
-             memo: dict[Any, Any] | None = None) -> float:
+             memo: dict[Any, Any] | None = None,
+             changes: list[dict[int, bool]] | None = None) -> float:
         """The expected information gain of one question, in bits. ``memo`` shares
         calibrations (and whole gains) between questions asked of the same evidence:
         two questions that change the same findings the same ways have the same gain."""
-        changes = self.branches(ask, case, evidence)
+        if changes is None:
+            changes = self.branches(ask, case, evidence)
         if len(changes) < 2:
             return 0.0
         memo = {} if memo is None else memo
@@ -272,6 +317,85 @@ class Chooser:
         memo[same_ways] = gain
         return gain
 
+    # ------------------------------------------------------------------ per target
+
+    def _local(self, evidence: Evidence, changes: list[dict[int, bool]], tree: Any
+               ) -> tuple[int, list[np.ndarray]] | None:
+        """(clique, one likelihood table per answer) when every finding an answer adds
+        has its causes inside one clique of the tree and nothing known changes; None
+        otherwise."""
+        network = self.model.network
+        parents: set[int] = set()
+        new: list[dict[int, bool]] = []
+        for change in changes:
+            added = {}
+            for i, v in change.items():
+                known = evidence.findings.get(i)
+                if known is None:
+                    added[i] = v
+                elif known != v:
+                    return None
+            new.append(added)
+            for i in added:
+                parents.update(network.findings[i].parents)
+        try:
+            k = tree.holding(frozenset(parents)) if parents else tree.root
+        except ValueError:
+            return None
+        axes = tree.cliques[k].variables
+        shape = (2,) * len(axes)
+        tables = []
+        for added in new:
+            table = np.ones(shape)
+            for i, v in added.items():
+                f = network.findings[i]
+                links, weights = merged_links(f.parents, f.weights)
+                off = noisy_or_off(f.leak, weights)
+                table = table * place(off if not v else 1.0 - off, links, axes)
+            tables.append(np.broadcast_to(table, shape).reshape(-1))
+        return k, tables
+
+    def _rank_by_target(
+        self, evidence: Evidence, targets: np.ndarray, plans: list[tuple[int, list[np.ndarray]]]
+    ) -> list[float]:
+        """Gains of questions computed locally: one calibration of the case and one with
+        each target on, each giving P(answer | e) and P(answer | e, target on) as the
+        expectation of the answer's likelihood over one clique's calibrated belief."""
+        engine = self.model.engine
+        cliques = sorted({k for k, _ in plans})
+        runs = [evidence] + [
+            Evidence(findings=evidence.findings, variables={**evidence.variables, int(t): True})
+            for t in targets
+        ]
+        beliefs: dict[int, list[np.ndarray]] = {k: [] for k in cliques}
+        base_post = None
+        for start in range(0, len(runs), BATCH):
+            posts, _, kept = engine.calibrate_batch(runs[start:start + BATCH], cliques)
+            if base_post is None:
+                base_post = posts[0]
+            for k in cliques:
+                beliefs[k].append(kept[k].reshape(kept[k].shape[0], -1))
+        assert base_post is not None
+        stacked = {k: np.nan_to_num(np.vstack(rows)) for k, rows in beliefs.items()}
+        prior = np.clip(base_post[targets], 0.0, 1.0)
+        before = entropy_bits(prior)
+        gains = []
+        for k, tables in plans:
+            q = np.stack([stacked[k] @ t for t in tables], axis=1)  # runs x answers
+            q0, qt = q[0], q[1:]
+            total = q0.sum()
+            if total <= 0.0:
+                gains.append(0.0)
+                continue
+            after = 0.0
+            for a, p_a in enumerate(q0):
+                if p_a <= 0.0:
+                    continue
+                post = np.clip(prior * qt[:, a] / p_a, 0.0, 1.0)
+                after += (p_a / total) * entropy_bits(post)
+            gains.append(max(0.0, before - after))
+        return gains
+
     def rank(self, asks: Iterable[Ask], case: Mapping[str, Any], model_case: BaseModel
              ) -> list[Scored]:
         """The questions with some gain, best first."""
@@ -281,6 +405,26 @@ class Chooser:
         before = self.model.engine.infer(evidence)
         targets = self.targets(observed)
         memo: dict[Any, Any] = {}
-        scored = [Scored(a, self.gain(a, case, evidence, before, targets, memo)) for a in asks]
+        asks = list(asks)
+        tree = self.model.engine.tree_for(evidence)
+        changes = [self.branches(a, case, evidence) for a in asks]
+        local = [self._local(evidence, ways, tree) if len(ways) > 1 else None
+                 for ways in changes]
+        plans = [plan for plan in local if plan is not None]
+        by_target = iter(self._rank_by_target(evidence, targets, plans) if plans else [])
+        wanted: dict[Any, Evidence] = {}
+        for ways, plan in zip(changes, local, strict=True):
+            if plan is not None or len(ways) < 2:
+                continue  # the rest: one calibration per answer, in batches
+            for change in self._needed(evidence, ways):
+                for key, _, ev in self._terms(evidence, change):
+                    wanted.setdefault(key, ev)
+        self._fill(memo, wanted)
+        scored = []
+        for a, ways, plan in zip(asks, changes, local, strict=True):
+            if plan is not None:
+                scored.append(Scored(a, next(by_target)))
+            else:
+                scored.append(Scored(a, self.gain(a, case, evidence, before, targets, memo, ways)))
         scored = [s for s in scored if s.gain > 0.0]
         return sorted(scored, key=lambda s: -s.gain)
