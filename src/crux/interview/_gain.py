@@ -28,7 +28,7 @@ from crux.assess import Model
 from crux.contract import CaseError, parse_case
 from crux.interview._questions import Ask, apply
 from crux.knowledge.schema import Condition, Finding
-from crux.reasoning.engine import ImpossibleEvidence
+from crux.reasoning.engine import Calibrated, ImpossibleEvidence
 from crux.reasoning.evidence import (
     Observed,
     finding_variable,
@@ -207,21 +207,39 @@ class Chooser:
                 out.append(((changed, frozenset(subset)), -1.0 if r % 2 else 1.0, ev))
         return out
 
-    def _fill(self, memo: dict[Any, Any], wanted: dict[Any, Evidence]) -> None:
-        """Calibrate every evidence set not in ``memo`` yet, a batch at a time."""
-        todo = [(k, ev) for k, ev in wanted.items() if k not in memo]
+    def _fill(self, memo: dict[Any, Any], wanted: dict[Any, Evidence], evidence: Evidence,
+              targets: np.ndarray, cal: Calibrated) -> None:
+        """Compute every evidence set not in ``memo`` yet: inserted into one calibration
+        of the case where it only adds findings to it (the targets' posteriors only),
+        calibrated afresh otherwise."""
         engine = self.model.engine
-        for start in range(0, len(todo), BATCH):
-            chunk = todo[start:start + BATCH]
-            try:
-                posts, logs = engine.infer_batch([ev for _, ev in chunk])
-            except ValueError:  # not one tree: calibrate one by one
-                for key, ev in chunk:
-                    memo[key] = self._single(ev)
+        n = len(self.model.network.variables)
+        p_e = float(np.exp(cal.log_likelihood))
+        keys, extras = [], []
+        for key, ev in wanted.items():
+            if key in memo:
                 continue
-            for (key, _), post, log_p in zip(chunk, posts, logs, strict=True):
-                p = float(np.exp(log_p)) if np.isfinite(log_p) else 0.0
-                memo[key] = (np.nan_to_num(post) * p, p)
+            adds = ev.variables == evidence.variables and all(
+                ev.findings.get(i) == v for i, v in evidence.findings.items()
+            )
+            if not adds:
+                memo[key] = self._single(ev)
+                continue
+            keys.append(key)
+            extras.append({i: v for i, v in ev.findings.items() if i not in evidence.findings})
+        if not extras:
+            return
+        try:
+            posts, ratios = engine.posteriors_given_each(evidence, extras, targets, cal)
+        except ValueError:  # a finding whose causes share no clique: one at a time
+            for key, ev in wanted.items():
+                memo.setdefault(key, self._single(ev))
+            return
+        for key, post, ratio in zip(keys, posts, ratios, strict=True):
+            p = float(ratio) * p_e
+            joint = np.zeros(n)
+            joint[targets] = post * p
+            memo[key] = (joint, p)
 
     def _single(self, ev: Evidence) -> tuple[np.ndarray, float]:
         try:
@@ -356,32 +374,26 @@ class Chooser:
         return k, tables
 
     def _rank_by_target(
-        self, evidence: Evidence, targets: np.ndarray, plans: list[tuple[int, list[np.ndarray]]]
+        self, evidence: Evidence, targets: np.ndarray, prior: np.ndarray,
+        plans: list[tuple[int, list[np.ndarray]]], cal: Calibrated,
     ) -> list[float]:
-        """Gains of questions computed locally: one calibration of the case and one with
-        each target on, each giving P(answer | e) and P(answer | e, target on) as the
-        expectation of the answer's likelihood over one clique's calibrated belief."""
-        engine = self.model.engine
+        """Gains of questions computed locally: P(answer | e) and P(answer | e, target
+        on) for every target are expectations of the answer's likelihood over one
+        clique's calibrated belief, given the case and given each target on in turn."""
         cliques = sorted({k for k, _ in plans})
-        runs = [evidence] + [
-            Evidence(findings=evidence.findings, variables={**evidence.variables, int(t): True})
-            for t in targets
-        ]
-        beliefs: dict[int, list[np.ndarray]] = {k: [] for k in cliques}
-        base_post = None
-        for start in range(0, len(runs), BATCH):
-            posts, _, kept = engine.calibrate_batch(runs[start:start + BATCH], cliques)
-            if base_post is None:
-                base_post = posts[0]
-            for k in cliques:
-                beliefs[k].append(kept[k].reshape(kept[k].shape[0], -1))
-        assert base_post is not None
-        stacked = {k: np.nan_to_num(np.vstack(rows)) for k, rows in beliefs.items()}
-        prior = np.clip(base_post[targets], 0.0, 1.0)
+        base, given = self.model.engine.beliefs_given_each(evidence, targets, cliques, cal)
+        flat = {
+            k: np.vstack(
+                [base[k].reshape(-1)]
+                + [g[k].reshape(-1) if g is not None else np.zeros(base[k].size) for g in given]
+            )
+            for k in cliques
+        }
+        prior = np.clip(prior, 0.0, 1.0)
         before = entropy_bits(prior)
         gains = []
         for k, tables in plans:
-            q = np.stack([stacked[k] @ t for t in tables], axis=1)  # runs x answers
+            q = np.stack([flat[k] @ t for t in tables], axis=1)  # (1 + targets) x answers
             q0, qt = q[0], q[1:]
             total = q0.sum()
             if total <= 0.0:
@@ -411,7 +423,11 @@ class Chooser:
         local = [self._local(evidence, ways, tree) if len(ways) > 1 else None
                  for ways in changes]
         plans = [plan for plan in local if plan is not None]
-        by_target = iter(self._rank_by_target(evidence, targets, plans) if plans else [])
+        cal = self.model.engine.calibrate(evidence)
+        by_target = iter(
+            self._rank_by_target(evidence, targets, before[0][targets], plans, cal)
+            if plans else []
+        )
         wanted: dict[Any, Evidence] = {}
         for ways, plan in zip(changes, local, strict=True):
             if plan is not None or len(ways) < 2:
@@ -419,7 +435,7 @@ class Chooser:
             for change in self._needed(evidence, ways):
                 for key, _, ev in self._terms(evidence, change):
                     wanted.setdefault(key, ev)
-        self._fill(memo, wanted)
+        self._fill(memo, wanted, evidence, targets, cal)
         scored = []
         for a, ways, plan in zip(asks, changes, local, strict=True):
             if plan is not None:

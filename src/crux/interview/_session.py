@@ -20,6 +20,7 @@ from crux.contract import Assessment, NextQuestion, parse_case
 from crux.interview._gain import Chooser, Scored
 from crux.interview._questions import DONT_KNOW, Ask, Book, answer_in, apply, worth_asking
 from crux.interview._safety import next_safety_question
+from crux.triage import screen
 
 MAX_QUESTIONS = 25  # a cap, whatever else
 MIN_GAIN = 0.05  # bits: below this no question is worth asking
@@ -142,7 +143,7 @@ class Interview:
     def next(self) -> Choice:
         """The next question to ask, or why the interview is over."""
         model_case = parse_case(self.case)
-        triage = assess(model_case, self.model).triage
+        triage = screen(model_case, self.model.kb.rules)
         if triage.level != "self_care":
             # a warning sign has fired: only a more urgent one is still worth asking about
             more = None

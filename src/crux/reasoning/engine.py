@@ -34,6 +34,7 @@ from functools import lru_cache
 import numpy as np
 
 from crux.reasoning.junction_tree import (
+    Child,
     JunctionTree,
     build,
     clique_size,
@@ -88,6 +89,94 @@ class _Compiled:
     base: list[np.ndarray]  # per clique: the product of the CPTs it holds
     unary: list[Layout]  # per variable: a 2-vector laid out on its home clique
     present: dict[int, tuple[int, np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class Calibrated:
+    """One case's upward pass, kept so that more evidence can be inserted cheaply."""
+
+    engine: ExactEngine
+    compiled: _Compiled
+    collected: list[np.ndarray]  # per clique: its table times every message from below
+    up: list[np.ndarray]  # per clique: its normalised message to its parent
+    totals: list[float]  # per clique: the total that message was divided by
+    log_likelihood: float
+
+    def insert(
+        self, multipliers: dict[int, np.ndarray], cliques: list[int]
+    ) -> tuple[dict[int, np.ndarray], float] | None:
+        """Multiply factors into some cliques (clique -> table laid out on it) and return
+        the beliefs of ``cliques`` (normalised) and the ratio of the new evidence's
+        probability to the old; None when the new evidence is impossible.
+
+        Only the paths from the changed cliques up to the root are collected again, and
+        only the paths from the root down to the wanted cliques are distributed: the
+        messages of every other subtree are those of the kept pass.
+        """
+        tree = self.compiled.tree
+        upward: set[int] = set()
+        for k in multipliers:
+            while k >= 0 and k not in upward:
+                upward.add(k)
+                k = tree.cliques[k].parent
+        belief: dict[int, np.ndarray] = {}
+        sent: dict[int, np.ndarray] = {}  # new messages, on the scale of the kept ones
+        for k in tree.post_order:
+            if k not in upward:
+                continue
+            b = self.collected[k]
+            if k in multipliers:
+                b = b * multipliers[k]
+            for child in tree.cliques[k].children:
+                c = child.clique
+                if c in sent:
+                    ratio = np.divide(sent[c], self.up[c], out=np.zeros_like(sent[c]),
+                                      where=self.up[c] > 0)
+                    b = b * child.onto_parent.apply(ratio)
+            belief[k] = b
+            if tree.cliques[k].parent >= 0:
+                sent[k] = tree.cliques[k].up.apply(b) / self.totals[k]
+        root = tree.root
+        before = float(self.collected[root].sum())
+        after = float(belief.get(root, self.collected[root]).sum())
+        if after <= 0.0 or before <= 0.0:
+            return None
+        wanted: set[int] = set()
+        for k in cliques:
+            while k >= 0 and k not in wanted:
+                wanted.add(k)
+                k = tree.cliques[k].parent
+        full: dict[int, np.ndarray] = {}
+        reduced: dict[int, np.ndarray] = {}
+        out: dict[int, np.ndarray] = {}
+        keep = set(cliques)
+        for k in reversed(tree.post_order):
+            if k not in wanted:
+                continue
+            clique = tree.cliques[k]
+            b = belief.get(k, self.collected[k])
+            if clique.parent >= 0:
+                p = clique.parent
+                if p not in reduced:
+                    reduced[p] = tree.cliques[p].reduce.apply(full[p])
+                msg = _child_entry(tree, p, k).down.apply(reduced[p])
+                old = sent.get(k, self.up[k])
+                ratio = np.divide(msg, old, out=np.zeros_like(old), where=old > 0)
+                b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
+            full[k] = b
+            if k in keep:
+                total = float(b.sum())
+                if total <= 0.0:
+                    return None
+                out[k] = b / total
+        return out, after / before
+
+
+def _child_entry(tree: JunctionTree, parent: int, child: int) -> Child:
+    for entry in tree.cliques[parent].children:
+        if entry.clique == child:
+            return entry
+    raise KeyError(child)
 
 
 class ExactEngine:
@@ -240,9 +329,10 @@ class ExactEngine:
         return tables, constant
 
     def _collect(
-        self, compiled: _Compiled, evidence: Evidence
+        self, compiled: _Compiled, evidence: Evidence, totals: list[float] | None = None
     ) -> tuple[list[np.ndarray], list[np.ndarray], float]:
-        """The upward pass: every clique's belief from below, every message up, log P(e)."""
+        """The upward pass: every clique's belief from below, every message up (each
+        normalised; its total goes to ``totals`` when given), log P(e)."""
         tables, constant = self._absorb(compiled, evidence)
         if constant <= 0.0:
             raise ImpossibleEvidence("the evidence is impossible under the network")
@@ -260,6 +350,8 @@ class ExactEngine:
                     raise ImpossibleEvidence("the evidence is impossible under the network")
                 up[k] = msg / total
                 log_scale += float(np.log(total))
+                if totals is not None:
+                    totals[k] = total
         if cliques:
             z = float(belief[compiled.tree.root].sum())
             if z <= 0.0:
@@ -292,6 +384,96 @@ class ExactEngine:
                 m = projection.apply(reduced)
                 out[v] = m[1] / (m[0] + m[1])
         return out, log_likelihood
+
+    # ------------------------------------------------------------------ clamping
+
+    def calibrate(self, evidence: Evidence) -> Calibrated:
+        """The case calibrated once, kept so that more evidence can be inserted cheaply
+        (see :meth:`Calibrated.insert`). Raises ImpossibleEvidence."""
+        compiled = self._for(evidence)
+        totals = [1.0] * len(compiled.tree.cliques)
+        collected, up, log_p = self._collect(compiled, evidence, totals)
+        return Calibrated(self, compiled, collected, up, totals, log_p)
+
+    def beliefs_given_each(
+        self, evidence: Evidence, variables: Iterable[int], cliques: Iterable[int],
+        calibrated: Calibrated | None = None,
+    ) -> tuple[dict[int, np.ndarray], list[dict[int, np.ndarray] | None]]:
+        """The calibrated beliefs of some cliques of ``tree_for(evidence)`` given the
+        evidence, and again given the evidence and each variable on in turn (None where
+        that is impossible). Each belief is a normalised table over the clique's
+        variables. One calibration serves them all (see :meth:`Calibrated.insert`);
+        ``calibrated`` is ``calibrate(evidence)`` when the caller has it already."""
+        cal = calibrated or self.calibrate(evidence)
+        cliques = sorted(set(cliques))
+        base = cal.insert({}, cliques)
+        assert base is not None
+        on = np.array([0.0, 1.0])
+        given = []
+        for v in variables:
+            home = cal.compiled.tree.home[v]
+            hit = cal.insert({home: cal.compiled.unary[v].apply(on)}, cliques)
+            given.append(None if hit is None else hit[0])
+        return base[0], given
+
+    def posteriors_given_each(
+        self, evidence: Evidence, extras: list[dict[int, bool]], variables: np.ndarray,
+        calibrated: Calibrated | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For each extra set of findings (absent ones, present ones with one cause, or
+        several causes that share a clique of the case's tree): the posteriors of
+        ``variables`` and P(e, extra) / P(e). Inserted into one calibration of the case
+        rather than calibrated afresh."""
+        cal = calibrated or self.calibrate(evidence)
+        tree = cal.compiled.tree
+        homes = sorted({tree.home[v] for v in variables})
+        out = np.zeros((len(extras), len(variables)))
+        ratios = np.zeros(len(extras))
+        position = {int(v): i for i, v in enumerate(variables)}
+        for row, extra in enumerate(extras):
+            multipliers, constant = self._multipliers(cal.compiled, extra)
+            hit = cal.insert(multipliers, homes) if constant > 0.0 else None
+            if hit is None:
+                continue
+            beliefs, ratio = hit
+            ratios[row] = ratio * constant
+            for k in homes:
+                clique = tree.cliques[k]
+                reduced = clique.reduce.apply(beliefs[k])
+                for v, projection in clique.marginals:
+                    if v in position:
+                        m = projection.apply(reduced)
+                        total = m[0] + m[1]
+                        out[row, position[v]] = m[1] / total if total > 0 else 0.0
+        return out, ratios
+
+    def _multipliers(
+        self, compiled: _Compiled, extra: dict[int, bool]
+    ) -> tuple[dict[int, np.ndarray], float]:
+        """Extra findings as factors on the cliques of a compiled tree, and a constant."""
+        net = self.network
+        unary: dict[int, np.ndarray] = {}
+        out: dict[int, np.ndarray] = {}
+        constant = 1.0
+        for idx, present in extra.items():
+            leak = net.findings[idx].leak
+            parents, keep = self._links[idx]
+            if not present:
+                constant *= 1.0 - leak
+                for p, q in zip(parents, keep, strict=True):
+                    unary[p] = unary.get(p, np.ones(2)) * (1.0, q)
+            elif not parents:
+                constant *= leak
+            elif len(parents) == 1:
+                p = parents[0]
+                unary[p] = unary.get(p, np.ones(2)) * (leak, 1.0 - (1.0 - leak) * keep[0])
+            else:  # ValueError when no clique of this tree holds its causes together
+                k, factor = self._present_factor(compiled, idx)
+                out[k] = out.get(k, 1.0) * factor
+        for v, vec in unary.items():
+            k = compiled.tree.home[v]
+            out[k] = out.get(k, 1.0) * compiled.unary[v].apply(vec)
+        return out, constant
 
     # ------------------------------------------------------------------ batches
 
