@@ -42,7 +42,7 @@ from crux.reasoning.junction_tree import (
     elimination_order,
 )
 from crux.reasoning.network import Evidence, Network
-from crux.reasoning.tables import Layout, merged_links, noisy_or_off, place
+from crux.reasoning.tables import Layout, Projection, merged_links, noisy_or_off, place
 
 CACHED_TREES = 32
 
@@ -68,12 +68,13 @@ def _tree_for(
     base = list(families) + sorted(extra, key=sorted)
     cliques = eliminate(n, base, list(order))
     if extra:
-        # the network's order is quick, but min-fill for this case's families is
-        # often far smaller; the families every tree must hold come along
+        # the network's order is quick, but min-fill or min-degree for this case's
+        # families is often far smaller; the families every tree must hold come along
         with_covered = base + list(covered)
-        alternative = eliminate(n, with_covered, elimination_order(n, with_covered))
-        if clique_size(alternative) < clique_size(cliques):
-            cliques = alternative
+        for by in ("fill", "degree"):
+            alternative = eliminate(n, with_covered, elimination_order(n, with_covered, by))
+            if clique_size(alternative) < clique_size(cliques):
+                cliques = alternative
     return build(n, base, cliques=cliques)
 
 
@@ -89,6 +90,27 @@ class _Compiled:
     base: list[np.ndarray]  # per clique: the product of the CPTs it holds
     unary: list[Layout]  # per variable: a 2-vector laid out on its home clique
     present: dict[int, tuple[int, np.ndarray]] = field(default_factory=dict)
+    _nearest: list[int] | None = None
+
+    def nearest(self) -> list[int]:
+        """Per variable: the clique holding it that is closest to the root (the smaller
+        one among equals), where evidence on it or its marginal costs the shortest path."""
+        if self._nearest is None:
+            tree = self.tree
+            depth = [0] * len(tree.cliques)
+            for k in reversed(tree.post_order):
+                parent = tree.cliques[k].parent
+                depth[k] = 0 if parent < 0 else depth[parent] + 1
+            best: dict[int, int] = {}
+            for k, clique in enumerate(tree.cliques):
+                for v in clique.variables:
+                    b = best.get(v)
+                    if b is None or (depth[k], len(clique.variables)) < (
+                        depth[b], len(tree.cliques[b].variables)
+                    ):
+                        best[v] = k
+            self._nearest = [best[v] for v in range(len(tree.home))]
+        return self._nearest
 
 
 @dataclass
@@ -409,10 +431,13 @@ class ExactEngine:
         base = cal.insert({}, cliques)
         assert base is not None
         on = np.array([0.0, 1.0])
+        tree = cal.compiled.tree
+        nearest = cal.compiled.nearest()
         given = []
         for v in variables:
-            home = cal.compiled.tree.home[v]
-            hit = cal.insert({home: cal.compiled.unary[v].apply(on)}, cliques)
+            k = nearest[v]
+            layout = Layout.of((int(v),), tree.cliques[k].variables)
+            hit = cal.insert({k: layout.apply(on)}, cliques)
             given.append(None if hit is None else hit[0])
         return base[0], given
 
@@ -426,25 +451,34 @@ class ExactEngine:
         rather than calibrated afresh."""
         cal = calibrated or self.calibrate(evidence)
         tree = cal.compiled.tree
-        homes = sorted({tree.home[v] for v in variables})
+        nearest = cal.compiled.nearest()
+        groups: dict[int, list[int]] = {}
+        for i, v in enumerate(variables):
+            groups.setdefault(nearest[v], []).append(i)
+        # per clique: one pass down to the variables read there, then each marginal
+        reads = {
+            k: (Projection.of(tree.cliques[k].variables, tuple(sorted(int(variables[i])
+                                                                  for i in rows))),
+                sorted(rows, key=lambda i: int(variables[i])))
+            for k, rows in groups.items()
+        }
+        wanted = sorted(groups)
         out = np.zeros((len(extras), len(variables)))
         ratios = np.zeros(len(extras))
-        position = {int(v): i for i, v in enumerate(variables)}
         for row, extra in enumerate(extras):
             multipliers, constant = self._multipliers(cal.compiled, extra)
-            hit = cal.insert(multipliers, homes) if constant > 0.0 else None
+            hit = cal.insert(multipliers, wanted) if constant > 0.0 else None
             if hit is None:
                 continue
             beliefs, ratio = hit
             ratios[row] = ratio * constant
-            for k in homes:
-                clique = tree.cliques[k]
-                reduced = clique.reduce.apply(beliefs[k])
-                for v, projection in clique.marginals:
-                    if v in position:
-                        m = projection.apply(reduced)
-                        total = m[0] + m[1]
-                        out[row, position[v]] = m[1] / total if total > 0 else 0.0
+            for k, (projection, rows) in reads.items():
+                joint = projection.apply(beliefs[k])
+                axes = tuple(range(joint.ndim))
+                for a, i in enumerate(rows):
+                    m = joint.sum(axis=axes[:a] + axes[a + 1:]) if joint.ndim > 1 else joint
+                    total = m[0] + m[1]
+                    out[row, i] = m[1] / total if total > 0 else 0.0
         return out, ratios
 
     def _multipliers(

@@ -6,6 +6,7 @@ once. Pure structure: no probabilities live here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from crux.reasoning.tables import Layout, Projection
 
@@ -31,8 +32,12 @@ def _members(mask: int) -> list[int]:
     return out
 
 
-def elimination_order(n: int, families: list[frozenset[int]]) -> list[int]:
-    """Greedy min-fill elimination order (ties: fewest neighbours, then lowest index).
+def elimination_order(
+    n: int, families: list[frozenset[int]], by: Literal["fill", "degree"] = "fill"
+) -> list[int]:
+    """Greedy elimination order: min-fill (ties: fewest neighbours, then lowest index),
+    or min-degree (ties: least fill). Neither is best on every graph; callers that can
+    afford it try both and keep the smaller tree.
 
     A vertex's score changes only when edges appear among its neighbours, so after each
     elimination only the eliminated vertex's neighbours and theirs are scored again.
@@ -42,6 +47,8 @@ def elimination_order(n: int, families: list[frozenset[int]]) -> list[int]:
     def score(v: int) -> tuple[int, int, int]:
         nb = adj[v]
         fill = sum((nb & ~adj[u]).bit_count() - 1 for u in _members(nb)) // 2
+        if by == "degree":
+            return (nb.bit_count(), fill, v)
         return (fill, nb.bit_count(), v)
 
     scores = {v: score(v) for v in range(n)}
