@@ -4,10 +4,11 @@ children, and a fixed elimination order that only ever grows cliques."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crux.reasoning.engine import ExactEngine
+from crux.reasoning.engine import ExactEngine, ImpossibleEvidence
 from crux.reasoning.junction_tree import (
     JunctionTree,
     build,
@@ -109,25 +110,59 @@ def test_the_shipped_network_stays_cheap_to_reason_on() -> None:
     assert tree.size <= 600_000, f"{tree.size} table entries"
 
 
-def test_a_batch_of_evidence_sets_calibrates_like_each_alone() -> None:
-    # variations of one case that keep its tree: absent findings, and present findings
-    # with one parent, added to a base that has some of everything
+def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh() -> None:
+    # the interview adds answers to a case (absent findings, present ones with one
+    # cause) and turns variables on, one at a time, into one kept calibration
     rng = np.random.default_rng(11)
-    for _ in range(6):
+    checked = 0
+    for _ in range(8):
         network = random_network(rng, 9, 16, 3)
         engine = ExactEngine(network)
         base = random_evidence(rng, network, p_observed=0.5)
-        free = [i for i in range(len(network.findings)) if i not in base.findings]
-        batch = [base]
-        for i in free:
-            present = len(network.findings[i].parents) == 1 and bool(rng.integers(2))
-            batch.append(type(base)({**base.findings, i: present}, dict(base.variables)))
-        batch = [ev for ev in batch if engine.tree_for(ev) is engine.tree_for(base)]
         try:
-            expected = [engine.infer(ev) for ev in batch]
-        except ValueError:  # impossible evidence: covered elsewhere
+            engine.infer(base)
+        except ImpossibleEvidence:
             continue
-        posteriors, logs = engine.infer_batch(batch)
-        for row, (post, log_p) in enumerate(expected):
-            assert np.allclose(posteriors[row], post, rtol=0.0, atol=1e-12)
-            assert abs(logs[row] - log_p) < 1e-9
+        free = [i for i in range(len(network.findings)) if i not in base.findings]
+        extras = []
+        for _ in range(6):
+            picked = rng.choice(free, size=min(3, len(free)), replace=False)
+            extras.append({
+                int(i): len(network.findings[i].parents) == 1 and bool(rng.integers(2))
+                for i in picked
+            })
+        variables = np.arange(len(network.variables))
+        posts, ratios = engine.posteriors_given_each(base, extras, variables)
+        _, log_e = engine.infer(base)
+        for extra, post, ratio in zip(extras, posts, ratios, strict=True):
+            merged = type(base)({**base.findings, **extra}, dict(base.variables))
+            expected, p_merged = enumerate_posteriors(network, merged)
+            if p_merged <= 0.0:
+                assert ratio == 0.0
+                continue
+            assert np.allclose(post, expected, rtol=0.0, atol=1e-9)
+            assert abs(ratio - p_merged / np.exp(log_e)) < 1e-9 * max(1.0, ratio)
+            checked += 1
+        tree = engine.tree_for(base)
+        cliques = list(range(len(tree.cliques)))
+        _, given = engine.beliefs_given_each(base, variables, cliques)
+        for v, by_clique in zip(variables, given, strict=True):
+            if int(v) in base.variables:
+                continue  # observed already: turning it on would replace, not add
+            on = type(base)(dict(base.findings), {**base.variables, int(v): True})
+            expected, p_on = enumerate_posteriors(network, on)
+            if by_clique is None:
+                assert p_on == 0.0
+                continue
+            k = tree.home[int(v)]
+            axis = tree.cliques[k].variables.index(int(v))
+            marginal = by_clique[k].sum(axis=tuple(a for a in range(by_clique[k].ndim)
+                                                   if a != axis))
+            assert marginal[0] == pytest.approx(0.0, abs=1e-12)
+            for u in range(len(network.variables)):
+                ku = tree.home[u]
+                au = tree.cliques[ku].variables.index(u)
+                m = by_clique[ku].sum(axis=tuple(a for a in range(by_clique[ku].ndim)
+                                                 if a != au))
+                assert m[1] == pytest.approx(expected[u], abs=1e-9)
+    assert checked > 10

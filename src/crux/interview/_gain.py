@@ -41,7 +41,7 @@ from crux.reasoning.tables import merged_links, noisy_or_off, place
 from crux.vocabulary import load_vocabulary
 
 _EPS = 1e-6
-BATCH = 8  # evidence sets calibrated together
+MAX_PRESENT = 4  # present findings one answer may add (2^n Quickscore terms)
 
 
 def _keys(when: Condition) -> list[str]:
@@ -207,40 +207,6 @@ class Chooser:
                 out.append(((changed, frozenset(subset)), -1.0 if r % 2 else 1.0, ev))
         return out
 
-    def _fill(self, memo: dict[Any, Any], wanted: dict[Any, Evidence], evidence: Evidence,
-              targets: np.ndarray, cal: Calibrated) -> None:
-        """Compute every evidence set not in ``memo`` yet: inserted into one calibration
-        of the case where it only adds findings to it (the targets' posteriors only),
-        calibrated afresh otherwise."""
-        engine = self.model.engine
-        n = len(self.model.network.variables)
-        p_e = float(np.exp(cal.log_likelihood))
-        keys, extras = [], []
-        for key, ev in wanted.items():
-            if key in memo:
-                continue
-            adds = ev.variables == evidence.variables and all(
-                ev.findings.get(i) == v for i, v in evidence.findings.items()
-            )
-            if not adds:
-                memo[key] = self._single(ev)
-                continue
-            keys.append(key)
-            extras.append({i: v for i, v in ev.findings.items() if i not in evidence.findings})
-        if not extras:
-            return
-        try:
-            posts, ratios = engine.posteriors_given_each(evidence, extras, targets, cal)
-        except ValueError:  # a finding whose causes share no clique: one at a time
-            for key, ev in wanted.items():
-                memo.setdefault(key, self._single(ev))
-            return
-        for key, post, ratio in zip(keys, posts, ratios, strict=True):
-            p = float(ratio) * p_e
-            joint = np.zeros(n)
-            joint[targets] = post * p
-            memo[key] = (joint, p)
-
     def _single(self, ev: Evidence) -> tuple[np.ndarray, float]:
         try:
             post, log_p = self.model.engine.infer(ev)
@@ -263,17 +229,6 @@ class Chooser:
             total += sign * hit[1]
         return total_p, max(total, 0.0)
 
-    def _needed(self, evidence: Evidence, changes: list[dict[int, bool]]
-                ) -> list[dict[int, bool]]:
-        """The branches that need calibrating (one of two that differ in one finding)."""
-        if len(changes) == 2:
-            a, b = changes
-            f = self._identity(evidence, a, b)
-            if f is not None:
-                return [a if not a[f] else b]
-        return changes
-
-    @staticmethod
     def _identity(evidence: Evidence, a: dict[int, bool], b: dict[int, bool]) -> int | None:
         """The one finding two branches differ in, when nothing else changes."""
         diff = [i for i in a if a[i] != b.get(i)]
@@ -335,76 +290,109 @@ class Chooser:
         memo[same_ways] = gain
         return gain
 
-    # ------------------------------------------------------------------ per target
+    # ------------------------------------------------------------------ by terms
 
-    def _local(self, evidence: Evidence, changes: list[dict[int, bool]], tree: Any
-               ) -> tuple[int, list[np.ndarray]] | None:
-        """(clique, one likelihood table per answer) when every finding an answer adds
-        has its causes inside one clique of the tree and nothing known changes; None
-        otherwise."""
-        network = self.model.network
-        parents: set[int] = set()
-        new: list[dict[int, bool]] = []
-        for change in changes:
-            added = {}
+    def _absent_terms(self, evidence: Evidence, ways: list[dict[int, bool]]
+                      ) -> list[list[tuple[frozenset[int], float]]] | None:
+        """Each answer as signed sets of findings all absent (Quickscore):
+        P(e, N absent, P present) = sum over S within P of (-1)^|S| P(e, N and S absent).
+        None when an answer changes what is already known (then it is computed afresh)."""
+        out = []
+        for change in ways:
+            present, absent = [], []
             for i, v in change.items():
                 known = evidence.findings.get(i)
                 if known is None:
-                    added[i] = v
+                    (present if v else absent).append(i)
                 elif known != v:
                     return None
-            new.append(added)
-            for i in added:
-                parents.update(network.findings[i].parents)
-        try:
-            k = tree.holding(frozenset(parents)) if parents else tree.root
-        except ValueError:
-            return None
-        axes = tree.cliques[k].variables
-        shape = (2,) * len(axes)
-        tables = []
-        for added in new:
-            table = np.ones(shape)
-            for i, v in added.items():
-                f = network.findings[i]
-                links, weights = merged_links(f.parents, f.weights)
-                off = noisy_or_off(f.leak, weights)
-                table = table * place(off if not v else 1.0 - off, links, axes)
-            tables.append(np.broadcast_to(table, shape).reshape(-1))
-        return k, tables
+            if len(present) > MAX_PRESENT:
+                return None
+            terms = []
+            for r in range(len(present) + 1):
+                for subset in itertools.combinations(present, r):
+                    terms.append((frozenset(absent) | frozenset(subset), -1.0 if r % 2 else 1.0))
+            out.append(terms)
+        return out
 
-    def _rank_by_target(
+    def _absent_table(self, findings: frozenset[int], axes: tuple[int, ...]) -> np.ndarray:
+        """P(all these findings absent | the clique's variables), flattened."""
+        network = self.model.network
+        table = np.ones((2,) * len(axes))
+        for i in findings:
+            f = network.findings[i]
+            links, weights = merged_links(f.parents, f.weights)
+            table = table * place(noisy_or_off(f.leak, weights), links, axes)
+        return np.broadcast_to(table, (2,) * len(axes)).reshape(-1)
+
+    def _rank_by_terms(
         self, evidence: Evidence, targets: np.ndarray, prior: np.ndarray,
-        plans: list[tuple[int, list[np.ndarray]]], cal: Calibrated,
+        plans: list[list[list[tuple[frozenset[int], float]]]], cal: Calibrated,
     ) -> list[float]:
-        """Gains of questions computed locally: P(answer | e) and P(answer | e, target
-        on) for every target are expectations of the answer's likelihood over one
-        clique's calibrated belief, given the case and given each target on in turn."""
-        cliques = sorted({k for k, _ in plans})
-        base, given = self.model.engine.beliefs_given_each(evidence, targets, cliques, cal)
-        flat = {
-            k: np.vstack(
-                [base[k].reshape(-1)]
-                + [g[k].reshape(-1) if g is not None else np.zeros(base[k].size) for g in given]
-            )
-            for k in cliques
+        """Gains from P(A absent | e) and P(A absent, target on | e) for every set A of
+        findings the answers need. Where A's causes share a clique these are expectations
+        over that clique's belief given the case and given each target on in turn (one
+        calibration serves every question); otherwise A is inserted into the case's
+        calibration."""
+        engine = self.model.engine
+        tree = cal.compiled.tree
+        network = self.model.network
+        def holder(findings: frozenset[int]) -> int | None:
+            parents = frozenset(p for i in findings for p in network.findings[i].parents)
+            try:
+                return tree.holding(parents) if parents else tree.root
+            except ValueError:
+                return None
+
+        # a question whose findings all share a clique is read on that one clique (few
+        # cliques keep the calibrations with each target on cheap); the rest set by set
+        home: dict[frozenset[int], int | None] = {}
+        for plan in plans:
+            sets = [a for terms in plan for a, _ in terms if a]
+            shared = holder(frozenset().union(*sets)) if sets else None
+            for a in sets:
+                if a not in home:
+                    home[a] = shared if shared is not None else holder(a)
+        cliques = sorted({k for k in home.values() if k is not None})
+        values: dict[frozenset[int], tuple[float, np.ndarray]] = {
+            frozenset(): (1.0, prior.copy())
         }
-        prior = np.clip(prior, 0.0, 1.0)
+        if cliques:
+            base, given = engine.beliefs_given_each(evidence, targets, cliques, cal)
+            flat = {
+                k: np.vstack([base[k].reshape(-1)] + [
+                    g[k].reshape(-1) if g is not None else np.zeros(base[k].size)
+                    for g in given
+                ])
+                for k in cliques
+            }
+            for a, k in home.items():
+                if k is not None:
+                    q = flat[k] @ self._absent_table(a, tree.cliques[k].variables)
+                    values[a] = (float(q[0]), prior * q[1:])
+        inserted = [a for a, k in home.items() if k is None]
+        if inserted:
+            posts, ratios = engine.posteriors_given_each(
+                evidence, [dict.fromkeys(a, False) for a in inserted], targets, cal
+            )
+            for a, post, ratio in zip(inserted, posts, ratios, strict=True):
+                values[a] = (float(ratio), float(ratio) * post)
         before = entropy_bits(prior)
         gains = []
-        for k, tables in plans:
-            q = np.stack([flat[k] @ t for t in tables], axis=1)  # (1 + targets) x answers
-            q0, qt = q[0], q[1:]
-            total = q0.sum()
+        for plan in plans:
+            branches = []
+            for terms in plan:
+                p = sum(sign * values[a][0] for a, sign in terms)
+                joint = sum(sign * values[a][1] for a, sign in terms)
+                branches.append((p, joint))
+            total = sum(max(p, 0.0) for p, _ in branches)
             if total <= 0.0:
                 gains.append(0.0)
                 continue
             after = 0.0
-            for a, p_a in enumerate(q0):
-                if p_a <= 0.0:
-                    continue
-                post = np.clip(prior * qt[:, a] / p_a, 0.0, 1.0)
-                after += (p_a / total) * entropy_bits(post)
+            for p, joint in branches:
+                if p > 0.0:
+                    after += (p / total) * entropy_bits(np.clip(joint / p, 0.0, 1.0))
             gains.append(max(0.0, before - after))
         return gains
 
@@ -418,29 +406,19 @@ class Chooser:
         targets = self.targets(observed)
         memo: dict[Any, Any] = {}
         asks = list(asks)
-        tree = self.model.engine.tree_for(evidence)
         changes = [self.branches(a, case, evidence) for a in asks]
-        local = [self._local(evidence, ways, tree) if len(ways) > 1 else None
+        plans = [self._absent_terms(evidence, ways) if len(ways) > 1 else None
                  for ways in changes]
-        plans = [plan for plan in local if plan is not None]
         cal = self.model.engine.calibrate(evidence)
-        by_target = iter(
-            self._rank_by_target(evidence, targets, before[0][targets], plans, cal)
-            if plans else []
-        )
-        wanted: dict[Any, Evidence] = {}
-        for ways, plan in zip(changes, local, strict=True):
-            if plan is not None or len(ways) < 2:
-                continue  # the rest: one calibration per answer, in batches
-            for change in self._needed(evidence, ways):
-                for key, _, ev in self._terms(evidence, change):
-                    wanted.setdefault(key, ev)
-        self._fill(memo, wanted, evidence, targets, cal)
+        prior = np.clip(before[0][targets], 0.0, 1.0)
+        by_terms = iter(self._rank_by_terms(
+            evidence, targets, prior, [p for p in plans if p is not None], cal
+        ))
         scored = []
-        for a, ways, plan in zip(asks, changes, local, strict=True):
+        for a, ways, plan in zip(asks, changes, plans, strict=True):
             if plan is not None:
-                scored.append(Scored(a, next(by_target)))
-            else:
+                scored.append(Scored(a, next(by_terms)))
+            elif len(ways) > 1:  # an answer that changes what is known: calibrated afresh
                 scored.append(Scored(a, self.gain(a, case, evidence, before, targets, memo, ways)))
         scored = [s for s in scored if s.gain > 0.0]
         return sorted(scored, key=lambda s: -s.gain)

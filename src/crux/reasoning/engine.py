@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -508,140 +508,6 @@ class ExactEngine:
             k = compiled.tree.home[v]
             out[k] = out.get(k, 1.0) * compiled.unary[v].apply(vec)
         return out, constant
-
-    # ------------------------------------------------------------------ batches
-
-    def infer_batch(self, evidences: list[Evidence]) -> tuple[np.ndarray, np.ndarray]:
-        """``infer`` for several evidence sets that share one tree (the same present
-        findings that couple parents), calibrated together: every clique is visited once
-        for the whole batch. Returns posteriors (one row per evidence set) and log
-        P(evidence) (minus infinity where it is impossible)."""
-        if not evidences:
-            n = len(self.network.variables)
-            return np.empty((0, n)), np.empty(0)
-        compiled = self._for(evidences[0])
-        for ev in evidences[1:]:
-            if self._for(ev) is not compiled:
-                raise ValueError("a batch must share one tree: the same coupling findings")
-        tables, constants = self._absorb_batch(compiled, evidences)
-        posteriors, logs, _ = self._calibrate_batch(compiled, tables, constants, ())
-        return posteriors, logs
-
-    def calibrate_batch(
-        self, evidences: list[Evidence], cliques: Iterable[int]
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-        """``infer_batch`` that also returns the calibrated beliefs of some cliques of
-        ``tree_for(evidences[0])``: per clique, one normalised table per evidence set
-        (the joint posterior of the clique's variables, axes in its variable order)."""
-        compiled = self._for(evidences[0])
-        for ev in evidences[1:]:
-            if self._for(ev) is not compiled:
-                raise ValueError("a batch must share one tree: the same coupling findings")
-        tables, constants = self._absorb_batch(compiled, evidences)
-        return self._calibrate_batch(compiled, tables, constants, frozenset(cliques))
-
-    def _absorb_batch(
-        self, compiled: _Compiled, evidences: list[Evidence]
-    ) -> tuple[list[np.ndarray], np.ndarray]:
-        net = self.network
-        size = len(evidences)
-        unary = np.ones((size, len(net.variables), 2))
-        has_unary = np.zeros(len(net.variables), dtype=bool)
-        constants = np.ones(size)
-        tables: list[np.ndarray] = [b[np.newaxis] for b in compiled.base]
-        batched = [False] * len(tables)
-        for row, evidence in enumerate(evidences):
-            for idx, present in evidence.findings.items():
-                leak = net.findings[idx].leak
-                parents, keep = self._links[idx]
-                if not present:
-                    constants[row] *= 1.0 - leak
-                    if parents:
-                        unary[row, parents, 1] *= keep
-                        has_unary[parents] = True
-                elif not parents:
-                    constants[row] *= leak
-                elif len(parents) == 1:
-                    unary[row, parents[0]] *= (leak, 1.0 - (1.0 - leak) * keep[0])
-                    has_unary[parents[0]] = True
-                else:
-                    k, factor = self._present_factor(compiled, idx)
-                    if not batched[k]:
-                        tables[k] = np.repeat(tables[k], size, axis=0)
-                        batched[k] = True
-                    tables[k][row] = tables[k][row] * factor
-            for idx, on in evidence.variables.items():
-                unary[row, idx] *= (0.0, 1.0) if on else (1.0, 0.0)
-                has_unary[idx] = True
-        for i in np.flatnonzero(has_unary):
-            k = compiled.tree.home[i]
-            tables[k] = tables[k] * compiled.unary[i].apply_batch(unary[:, i])
-        return tables, constants
-
-    def _calibrate_batch(
-        self,
-        compiled: _Compiled,
-        tables: list[np.ndarray],
-        constants: np.ndarray,
-        keep: Collection[int],
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-        size = constants.shape[0]
-        tree = compiled.tree
-        cliques = tree.cliques
-        with np.errstate(divide="ignore"):
-            log_scale = np.log(constants)
-        up: list[np.ndarray] = [np.ones((1, 1))] * len(cliques)
-        belief: list[np.ndarray] = list(tables)
-        for k in tree.post_order:
-            clique = cliques[k]
-            table = tables[k]
-            if clique.via_union:
-                first, *rest = clique.children
-                product = first.into_union.apply_batch(up[first.clique])
-                for child in rest:
-                    product = product * child.into_union.apply_batch(up[child.clique])
-                table = table * clique.union_onto.apply_batch(product)
-            else:
-                for child in clique.children:
-                    table = table * child.onto_parent.apply_batch(up[child.clique])
-            if table.shape[0] != size:
-                table = np.broadcast_to(table, (size, *table.shape[1:]))
-            belief[k] = table
-            if clique.parent >= 0:
-                msg = clique.up.apply_batch(table)
-                total = msg.reshape(size, -1).sum(axis=1)
-                safe = np.where(total > 0.0, total, 1.0)
-                up[k] = msg / safe.reshape((size,) + (1,) * (msg.ndim - 1))
-                with np.errstate(divide="ignore"):
-                    log_scale += np.where(total > 0.0, np.log(safe), -np.inf)
-        z = belief[tree.root].reshape(size, -1).sum(axis=1) if cliques else np.ones(size)
-        with np.errstate(divide="ignore"):
-            log_scale += np.where(z > 0.0, np.log(np.where(z > 0.0, z, 1.0)), -np.inf)
-        out = np.full((size, len(self.network.variables)), np.nan)
-        kept: dict[int, np.ndarray] = {}
-        down: dict[int, np.ndarray] = {}
-        for k in reversed(tree.post_order):
-            clique = cliques[k]
-            b = belief[k]
-            if clique.parent >= 0:
-                sent = up[k]
-                ratio = np.divide(down.pop(k), sent, out=np.zeros_like(sent), where=sent > 0)
-                b = (b.reshape(size, -1, clique.tail) * ratio.reshape(size, 1, -1)).reshape(
-                    b.shape
-                )
-            if k in keep:
-                total = b.reshape(size, -1).sum(axis=1)
-                safe = np.where(total > 0.0, total, 1.0)
-                kept[k] = b / safe.reshape((size,) + (1,) * (b.ndim - 1))
-            reduced = clique.reduce.apply_batch(b)
-            for child in clique.children:
-                down[child.clique] = child.down.apply_batch(reduced)
-            for v, projection in clique.marginals:
-                m = projection.apply_batch(reduced)
-                total = m[:, 0] + m[:, 1]
-                out[:, v] = np.divide(m[:, 1], total, out=np.full(size, np.nan),
-                                      where=total > 0)
-        return out, log_scale, kept
 
     def log_likelihood(self, evidence: Evidence) -> float:
         """log P(evidence); minus infinity when the evidence is impossible."""

@@ -107,12 +107,3 @@ class Projection:
         out = out.reshape(self.out)
         return out if self.perm is None else out.transpose(self.perm)
 
-    def apply_batch(self, table: np.ndarray) -> np.ndarray:
-        """The same for a batch of tables along a leading axis."""
-        batch = table.shape[0]
-        out = table
-        for outer, inner in self.halvings:
-            pair = out.reshape(batch * outer, 2, inner)
-            out = pair[:, 0, :] + pair[:, 1, :]
-        out = out.reshape((batch, *self.out))
-        return out if self.perm is None else out.transpose((0, *(p + 1 for p in self.perm)))
