@@ -402,14 +402,14 @@ class Chooser:
         kb, network = self.model.kb, self.model.network
         observed = observed_findings(kb, model_case)
         evidence = to_evidence(network, observed)
-        before = self.model.engine.infer(evidence)
+        cal = self.model.engine.calibrate(evidence)
+        before = (cal.posteriors(), cal.log_likelihood)
         targets = self.targets(observed)
         memo: dict[Any, Any] = {}
         asks = list(asks)
         changes = [self.branches(a, case, evidence) for a in asks]
         plans = [self._absent_terms(evidence, ways) if len(ways) > 1 else None
                  for ways in changes]
-        cal = self.model.engine.calibrate(evidence)
         prior = np.clip(before[0][targets], 0.0, 1.0)
         by_terms = iter(self._rank_by_terms(
             evidence, targets, prior, [p for p in plans if p is not None], cal

@@ -124,6 +124,10 @@ class Calibrated:
     totals: list[float]  # per clique: the total that message was divided by
     log_likelihood: float
 
+    def posteriors(self) -> np.ndarray:
+        """Every hidden variable's posterior given the calibrated evidence."""
+        return self.engine._distribute(self.compiled, self.collected, self.up)
+
     def insert(
         self, multipliers: dict[int, np.ndarray], cliques: list[int]
     ) -> tuple[dict[int, np.ndarray], float] | None:
@@ -389,6 +393,12 @@ class ExactEngine:
         Raises ImpossibleEvidence when the evidence has probability zero."""
         compiled = self._for(evidence)
         belief, up, log_likelihood = self._collect(compiled, evidence)
+        return self._distribute(compiled, belief, up), log_likelihood
+
+    def _distribute(
+        self, compiled: _Compiled, belief: list[np.ndarray], up: list[np.ndarray]
+    ) -> np.ndarray:
+        """The downward pass from a collected tree: every hidden variable's posterior."""
         out = np.empty(len(self.network.variables))
         down: dict[int, np.ndarray] = {}
         tree = compiled.tree
@@ -405,7 +415,7 @@ class ExactEngine:
             for v, projection in clique.marginals:
                 m = projection.apply(reduced)
                 out[v] = m[1] / (m[0] + m[1])
-        return out, log_likelihood
+        return out
 
     # ------------------------------------------------------------------ clamping
 
