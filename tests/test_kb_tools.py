@@ -102,6 +102,8 @@ def test_stats_json_gives_the_counts() -> None:
     assert data["claims"] == len(claims)
     assert data["claims_encoded"] == sum(1 for c in claims if c.encoded_by)
     assert data["interventions"] == len(tuple(getattr(kb, "interventions", ())))
+    assert data["questions"] == len(kb.questions) > 100
+    assert data["checklists"] == len(kb.screens)
 
 
 def test_stats_counts_claims_with_an_encoding_as_covered() -> None:

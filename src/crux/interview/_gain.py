@@ -3,14 +3,21 @@
 A question's possible answers are reduced to the distinct ways they change the evidence
 (a number only matters on either side of the bounds the knowledge reads it against), and
 each way is weighed by its probability under the network given what is known. The gain
-is the expected fall in the summed binary entropy of the root causes and conditions
-(see :mod:`crux.reasoning.information`), so it is never negative.
+is the expected fall in the summed binary entropy of the root causes and conditions that
+could explain what hurts (see :mod:`crux.reasoning.information`), never negative.
 
-Answers that only add absent findings, or present ones with a single parent, are
-computed on the case's own junction tree. A present finding that would couple parents
-(and so need another tree) is handled with the Quickscore identity instead:
-P(e, F present) = P(e) - P(e, F absent), over every such finding by inclusion and
-exclusion, so choosing a question never compiles a tree.
+Every answer is written as signed sets of absent findings (the Quickscore identity:
+P(e, N absent, P present) = sum over S within P of (-1)^|S| P(e, N and S absent)), and
+one calibration of the case serves every set:
+
+- where a set's causes share a clique, P(set | e) and P(set, target on | e) for every
+  target are expectations of the set's likelihood over that clique's belief, given the
+  case and given each target on in turn (turning a target on re-collects only the path
+  from its clique to the root);
+- otherwise the set is inserted into the kept calibration along the changed paths.
+
+An answer that would change what is already known is calibrated afresh. No question
+ever compiles another tree.
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ class KnowledgeStats:
     claims: int
     claims_encoded: int
     interventions: int
+    questions: int = 0
+    checklists: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,6 +90,8 @@ def knowledge_stats(kb: KnowledgeBase) -> KnowledgeStats:
         claims=len(claims),
         claims_encoded=sum(1 for c in claims if _encoded(c)),
         interventions=len(tuple(getattr(kb, "interventions", ()) or ())),
+        questions=len(kb.questions),
+        checklists=len(kb.screens),
     )
 
 
@@ -115,4 +119,5 @@ def render_stats_text(stats: KnowledgeStats) -> str:
     else:
         lines.append("  claims:         0 (none listed)")
     lines.append(f"  interventions:  {s.interventions}")
+    lines.append(f"  questions:      {s.questions} ({s.checklists} red-flag checklists)")
     return "\n".join(lines) + "\n"
