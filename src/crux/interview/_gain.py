@@ -49,6 +49,7 @@ from crux.vocabulary import load_vocabulary
 
 _EPS = 1e-6
 MAX_PRESENT = 4  # present findings one answer may add (2^n Quickscore terms)
+NEAR_ROOT_ENTRIES = 2**12  # read answers on cliques this small, nearest the root
 
 
 def _keys(when: Condition) -> list[str]:
@@ -347,7 +348,7 @@ class Chooser:
         def holder(findings: frozenset[int]) -> int | None:
             parents = frozenset(p for i in findings for p in network.findings[i].parents)
             try:
-                return tree.holding(parents) if parents else tree.root
+                return tree.holding_near_root(parents, NEAR_ROOT_ENTRIES) if parents else tree.root
             except ValueError:
                 return None
 

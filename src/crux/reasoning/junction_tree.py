@@ -6,6 +6,7 @@ once. Pure structure: no probabilities live here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from crux.reasoning.tables import Layout, Projection
@@ -168,6 +169,27 @@ class JunctionTree:
     def size(self) -> int:
         """Entries in all clique tables together: the work of one calibration."""
         return sum(2 ** len(c.variables) for c in self.cliques)
+
+    @cached_property
+    def depth(self) -> tuple[int, ...]:
+        """Per clique: how many edges from the root."""
+        depth = [0] * len(self.cliques)
+        for k in reversed(self.post_order):
+            parent = self.cliques[k].parent
+            depth[k] = 0 if parent < 0 else depth[parent] + 1
+        return tuple(depth)
+
+    def holding_near_root(self, members: frozenset[int], max_entries: int) -> int:
+        """A clique holding all of ``members``: the one closest to the root among those
+        of at most ``max_entries`` table entries (the smallest when none is that small).
+        Reading it after evidence elsewhere costs the shortest path."""
+        small = [
+            k for k, c in enumerate(self.cliques)
+            if members <= set(c.variables) and 2 ** len(c.variables) <= max_entries
+        ]
+        if not small:
+            return self.holding(members)
+        return min(small, key=lambda k: (self.depth[k], len(self.cliques[k].variables), k))
 
     def holding(self, members: frozenset[int]) -> int:
         """The smallest clique holding all of ``members``."""
