@@ -294,3 +294,13 @@ def test_a_less_urgent_sign_does_not_stop_the_check_for_an_emergency() -> None:
     choice = interview.next()
     assert choice.ask is not None and choice.phase == "safety"
     assert "red_flags.saddle_numbness" in (choice.ask.options or {})
+
+
+def test_the_terminal_interview_ends_cleanly_when_input_runs_out() -> None:
+    lines = ["41", "2", "heel", "1", "n", "0"]  # then the input ends
+    result = CliRunner().invoke(app, ["interview"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Stopped" in result.output and "Triage:" in result.output
+    nothing = CliRunner().invoke(app, ["interview"], input="")
+    assert nothing.exit_code == 1
+    assert "nothing to assess" in nothing.output

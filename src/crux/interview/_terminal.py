@@ -30,6 +30,14 @@ class Stop(Exception):
 Reader = Callable[[str], str]
 
 
+def _read(read: Reader, prompt: str) -> str:
+    """One line; the end of input (Ctrl-D) or Ctrl-C stops the interview."""
+    try:
+        return read(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise Stop from None
+
+
 def _parse(ask: Ask, raw: str) -> Any:
     """An answer typed for a question; InvalidAnswer says what is allowed."""
     text = raw.strip().lower()
@@ -106,7 +114,7 @@ def _ask(console: Console, read: Reader, ask: Ask, number: int, phase: str,
          allow_back: bool = True) -> Any:
     _show(console, ask, number, phase)
     while True:
-        raw = read("> ")
+        raw = _read(read, "> ")
         try:
             value = _parse(ask, raw)
         except Back:
@@ -139,7 +147,7 @@ def _intro(console: Console, read: Reader, book: Book) -> dict[str, Any]:
     while True:
         console.print("\nWhere does it hurt? Type a region id, e.g. heel, knee_inner, neck.")
         console.print(f"[dim]{', '.join(regions)}[/dim]")
-        region = read("> ").strip().lower()
+        region = _read(read, "> ").strip().lower()
         if region in ("q", "quit", "stop"):
             raise Stop
         if region not in regions:
@@ -152,7 +160,7 @@ def _intro(console: Console, read: Reader, book: Book) -> dict[str, Any]:
             side = _ask(console, read, side_ask, 0, "start", allow_back=False)
         complaint["side"] = side
         case["complaints"].append(complaint)
-        more = read("Does it hurt anywhere else too? (y/N) ").strip().lower()
+        more = _read(read, "Does it hurt anywhere else too? (y/N) ").strip().lower()
         if more not in ("y", "yes"):
             return case
 
