@@ -196,6 +196,16 @@ def test_gains_equal_a_direct_computation(case: dict[str, Any]) -> None:
     assert {"yes_no", "number"} <= kinds
     gains = [s.gain for s in ranked]
     assert gains == sorted(gains, reverse=True)
+    # the path for answers that change what is already known: one fresh calibration per
+    # answer (with the Quickscore identity where it applies) gives the same gains too
+    from crux.reasoning.evidence import observed_findings, to_evidence
+
+    observed = observed_findings(model.kb, parse_case(case))
+    evidence = to_evidence(model.network, observed)
+    before = model.engine.infer(evidence)
+    for scored in ranked[:8]:
+        fresh = chooser.gain(scored.ask, case, evidence, before, chooser.targets(observed))
+        assert fresh == pytest.approx(scored.gain, abs=1e-9)
 
 
 def test_a_question_with_no_bearing_has_no_gain() -> None:

@@ -237,6 +237,7 @@ class Chooser:
             total += sign * hit[1]
         return total_p, max(total, 0.0)
 
+    @staticmethod
     def _identity(evidence: Evidence, a: dict[int, bool], b: dict[int, bool]) -> int | None:
         """The one finding two branches differ in, when nothing else changes."""
         diff = [i for i in a if a[i] != b.get(i)]
