@@ -266,8 +266,11 @@ def test_assess_lists_the_questions_most_worth_asking(tmp_path: Any) -> None:
     result = CliRunner().invoke(app, ["assess", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)["next_questions"]
-    assert 1 <= len(listed) <= 3
-    gains = [q["expected_information_gain"] for q in listed]
+    assert len(listed) == 3
+    # the pending safety checklist comes first, whatever its gain; then by gain
+    assert listed[0]["id"].startswith("screen.")
+    assert "chest pain" in listed[0]["text"]
+    gains = [q["expected_information_gain"] for q in listed[1:]]
     assert gains == sorted(gains, reverse=True) and gains[0] > 0
     none = CliRunner().invoke(app, ["assess", str(path), "--format", "json", "--questions", "0"])
     assert json.loads(none.output)["next_questions"] == []

@@ -67,7 +67,10 @@ def render_text(assessment: Assessment, kb: KnowledgeBase) -> str:
         lines.append(f"  - {_label(kb, f.id)}: {_pct(f.probability)}")
     if a.next_questions:
         lines.append("")
-        lines.append("Worth asking next (what would tell Crux the most):")
+        lines.append(
+            "Worth asking next (a pending safety check first, then what would tell Crux "
+            "the most):"
+        )
         for q in a.next_questions:
             lines.append(f"  - {q.text} ({q.expected_information_gain:.2f} bits)")
     lines.append("")

@@ -137,6 +137,10 @@ class Interview:
             out.append(ask)
         return out
 
+    def pending_safety(self) -> Ask | None:
+        """The safety question the interview would ask next, if any is still pending."""
+        return next_safety_question(self._book, self.case, parse_case(self.case), self.asked)
+
     def rank(self) -> list[Scored]:
         return self._chooser.rank(self.candidates(), self.case, parse_case(self.case))
 
@@ -233,6 +237,21 @@ def with_next_questions(assessment: Assessment, case: Mapping[str, Any], model: 
     warning sign has fired: the advice then is to be seen, not to answer more)."""
     if n <= 0 or assessment.triage.level != "self_care":
         return assessment
-    ranked = Interview(dict(case), model=model).rank()
-    listed = next_questions(ranked)[:n]
-    return assessment.model_copy(update={"next_questions": listed})
+    interview = Interview(dict(case), model=model)
+    ranked = interview.rank()
+    listed: list[NextQuestion] = []
+    pending = interview.pending_safety()
+    if pending is not None:  # safety first, whatever its gain
+        gain = next((s.gain for s in ranked if s.ask.id == pending.id), 0.0)
+        listed.append(NextQuestion(id=pending.id, text=_words(pending),
+                                   expected_information_gain=round(gain, 4)))
+    listed += [q for q in next_questions(ranked) if q.id not in {x.id for x in listed}]
+    return assessment.model_copy(update={"next_questions": listed[:n]})
+
+
+def _words(ask: Ask) -> str:
+    """A question in words, a checklist with its items."""
+    if ask.screen is None:
+        return ask.text
+    items = "; ".join((ask.options or {}).values())
+    return f"{ask.text} {items}"
