@@ -11,6 +11,7 @@ until none is worth asking, the top root causes have settled, or the cap is reac
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,7 @@ class Interview:
         self._book = Book.of(self.model.kb)
         self._chooser = _chooser(self.model)
         self._tops: list[tuple[str, ...]] = []
+        self._ranked: tuple[str, list[Scored]] | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -142,7 +144,16 @@ class Interview:
         return next_safety_question(self._book, self.case, parse_case(self.case), self.asked)
 
     def rank(self) -> list[Scored]:
-        return self._chooser.rank(self.candidates(), self.case, parse_case(self.case))
+        """Every question worth asking, best first. A question's gain depends only on the
+        case, so after an answer that leaves the case as it was ("don't know") the last
+        ranking stands, less the question just asked."""
+        key = json.dumps(self.case, sort_keys=True)
+        asked = self.asked
+        if self._ranked is not None and self._ranked[0] == key:
+            return [s for s in self._ranked[1] if s.ask.id not in asked]
+        ranked = self._chooser.rank(self.candidates(), self.case, parse_case(self.case))
+        self._ranked = (key, ranked)
+        return ranked
 
     def next(self) -> Choice:
         """The next question to ask, or why the interview is over."""
