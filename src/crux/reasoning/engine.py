@@ -97,10 +97,7 @@ class _Compiled:
         one among equals), where evidence on it or its marginal costs the shortest path."""
         if self._nearest is None:
             tree = self.tree
-            depth = [0] * len(tree.cliques)
-            for k in reversed(tree.post_order):
-                parent = tree.cliques[k].parent
-                depth[k] = 0 if parent < 0 else depth[parent] + 1
+            depth = tree.depth
             best: dict[int, int] = {}
             for k, clique in enumerate(tree.cliques):
                 for v in clique.variables:
@@ -140,11 +137,7 @@ class Calibrated:
         messages of every other subtree are those of the kept pass.
         """
         tree = self.compiled.tree
-        upward: set[int] = set()
-        for k in multipliers:
-            while k >= 0 and k not in upward:
-                upward.add(k)
-                k = tree.cliques[k].parent
+        upward = tree.with_ancestors(multipliers)
         belief: dict[int, np.ndarray] = {}
         sent: dict[int, np.ndarray] = {}  # new messages, on the scale of the kept ones
         for k in tree.post_order:
@@ -167,11 +160,7 @@ class Calibrated:
         after = float(belief.get(root, self.collected[root]).sum())
         if after <= 0.0 or before <= 0.0:
             return None
-        wanted: set[int] = set()
-        for k in cliques:
-            while k >= 0 and k not in wanted:
-                wanted.add(k)
-                k = tree.cliques[k].parent
+        wanted = tree.with_ancestors(cliques)
         full: dict[int, np.ndarray] = {}
         reduced: dict[int, np.ndarray] = {}
         out: dict[int, np.ndarray] = {}
@@ -323,14 +312,17 @@ class ExactEngine:
             table = table * child.onto_parent.apply(up[child.clique])
         return table
 
-    def _absorb(self, compiled: _Compiled, evidence: Evidence) -> tuple[list[np.ndarray], float]:
-        """Clique tables with the evidence multiplied in, and a constant."""
+    def _factors(
+        self, compiled: _Compiled, findings: dict[int, bool], variables: dict[int, bool]
+    ) -> tuple[float, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]]:
+        """Evidence as factors: a constant, a 2-vector per variable (and which variables
+        have one), and each present several-parent finding's factor on its clique."""
         net = self.network
         unary = np.ones((len(net.variables), 2))
         has_unary = np.zeros(len(net.variables), dtype=bool)
         constant = 1.0
-        tables = list(compiled.base)
-        for idx, present in evidence.findings.items():
+        present_factors: list[tuple[int, np.ndarray]] = []
+        for idx, present in findings.items():
             leak = net.findings[idx].leak
             parents, keep = self._links[idx]
             if not present:  # product form: a constant and one vector per parent
@@ -343,12 +335,21 @@ class ExactEngine:
             elif len(parents) == 1:
                 unary[parents[0]] *= (leak, 1.0 - (1.0 - leak) * keep[0])
                 has_unary[parents[0]] = True
-            else:
-                k, factor = self._present_factor(compiled, idx)
-                tables[k] = tables[k] * factor
-        for idx, on in evidence.variables.items():
+            else:  # ValueError when no clique of this tree holds its causes together
+                present_factors.append(self._present_factor(compiled, idx))
+        for idx, on in variables.items():
             unary[idx] *= (0.0, 1.0) if on else (1.0, 0.0)
             has_unary[idx] = True
+        return constant, unary, has_unary, present_factors
+
+    def _absorb(self, compiled: _Compiled, evidence: Evidence) -> tuple[list[np.ndarray], float]:
+        """Clique tables with the evidence multiplied in, and a constant."""
+        constant, unary, has_unary, present_factors = self._factors(
+            compiled, evidence.findings, evidence.variables
+        )
+        tables = list(compiled.base)
+        for k, factor in present_factors:
+            tables[k] = tables[k] * factor
         for i in np.flatnonzero(has_unary):
             k = compiled.tree.home[i]
             tables[k] = tables[k] * compiled.unary[i].apply(unary[i])
@@ -495,28 +496,13 @@ class ExactEngine:
         self, compiled: _Compiled, extra: dict[int, bool]
     ) -> tuple[dict[int, np.ndarray], float]:
         """Extra findings as factors on the cliques of a compiled tree, and a constant."""
-        net = self.network
-        unary: dict[int, np.ndarray] = {}
+        constant, unary, has_unary, present_factors = self._factors(compiled, extra, {})
         out: dict[int, np.ndarray] = {}
-        constant = 1.0
-        for idx, present in extra.items():
-            leak = net.findings[idx].leak
-            parents, keep = self._links[idx]
-            if not present:
-                constant *= 1.0 - leak
-                for p, q in zip(parents, keep, strict=True):
-                    unary[p] = unary.get(p, np.ones(2)) * (1.0, q)
-            elif not parents:
-                constant *= leak
-            elif len(parents) == 1:
-                p = parents[0]
-                unary[p] = unary.get(p, np.ones(2)) * (leak, 1.0 - (1.0 - leak) * keep[0])
-            else:  # ValueError when no clique of this tree holds its causes together
-                k, factor = self._present_factor(compiled, idx)
-                out[k] = out.get(k, 1.0) * factor
-        for v, vec in unary.items():
+        for k, factor in present_factors:
+            out[k] = out.get(k, 1.0) * factor
+        for v in np.flatnonzero(has_unary):
             k = compiled.tree.home[v]
-            out[k] = out.get(k, 1.0) * compiled.unary[v].apply(vec)
+            out[k] = out.get(k, 1.0) * compiled.unary[v].apply(unary[v])
         return out, constant
 
     def log_likelihood(self, evidence: Evidence) -> float:

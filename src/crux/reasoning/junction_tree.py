@@ -5,6 +5,7 @@ once. Pure structure: no probabilities live here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -178,6 +179,15 @@ class JunctionTree:
             parent = self.cliques[k].parent
             depth[k] = 0 if parent < 0 else depth[parent] + 1
         return tuple(depth)
+
+    def with_ancestors(self, cliques: Iterable[int]) -> set[int]:
+        """These cliques and every clique on their paths up to the root."""
+        out: set[int] = set()
+        for k in cliques:
+            while k >= 0 and k not in out:
+                out.add(k)
+                k = self.cliques[k].parent
+        return out
 
     def holding_near_root(self, members: frozenset[int], max_entries: int) -> int:
         """A clique holding all of ``members``: the one closest to the root among those

@@ -61,12 +61,6 @@ class Layout:
             table = table.transpose(self.perm)
         return table.reshape(self.shape)
 
-    def apply_batch(self, table: np.ndarray) -> np.ndarray:
-        """The same for a batch of tables along a leading axis."""
-        if self.perm is not None:
-            table = table.transpose((0, *(p + 1 for p in self.perm)))
-        return table.reshape((table.shape[0], *self.shape))
-
 
 @dataclass(frozen=True)
 class Projection:
@@ -106,4 +100,3 @@ class Projection:
             out = pair[:, 0, :] + pair[:, 1, :]
         out = out.reshape(self.out)
         return out if self.perm is None else out.transpose(self.perm)
-
