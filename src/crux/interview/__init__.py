@@ -11,11 +11,10 @@ Public API:
 """
 
 from crux.interview._gain import Chooser, Scored
-from crux.interview._questions import DONT_KNOW, Ask, Book
+from crux.interview._questions import DONT_KNOW, Ask, Book, InvalidAnswer
 from crux.interview._session import (
     Choice,
     Interview,
-    InvalidAnswer,
     next_questions,
     with_next_questions,
 )

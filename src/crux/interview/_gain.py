@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from crux.assess import Model
 from crux.contract import CaseError, parse_case
 from crux.interview._questions import Ask, apply
+from crux.knowledge.compile import variable_name
 from crux.knowledge.schema import Condition, Finding
 from crux.reasoning.engine import Calibrated, ImpossibleEvidence
 from crux.reasoning.evidence import (
@@ -175,7 +176,7 @@ class Chooser:
         touched: set[int] = set()
         for f in findings:
             for side in (None, "left", "right"):
-                idx = network.finding_index.get(f"{f.id}@{side}" if side else f.id)
+                idx = network.finding_index.get(variable_name(f.id, side))
                 if idx is not None:
                     touched.add(idx)
         before = {i: evidence.findings[i] for i in touched if i in evidence.findings}

@@ -230,6 +230,42 @@ class Book:
 # --------------------------------------------------------------------------- answers
 
 
+class InvalidAnswer(ValueError):
+    """An answer that the question does not take; the message says what it does."""
+
+
+def check_answer(ask: Ask, value: Any) -> Any:
+    """The answer as the case stores it; InvalidAnswer says what the question takes."""
+    if value is DONT_KNOW:
+        return value
+    kind = ask.answer
+    if kind == "yes_no":
+        if not isinstance(value, bool):
+            raise InvalidAnswer(f"{ask.id}: answer yes or no (true or false)")
+        return value
+    if kind == "number":
+        lo, hi = ask.question.range  # type: ignore[union-attr,misc]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidAnswer(f"{ask.id}: answer a number from {lo:g} to {hi:g}")
+        if not lo <= value <= hi:
+            raise InvalidAnswer(f"{ask.id}: {value:g} is outside {lo:g} to {hi:g}")
+        return float(value)
+    if kind == "choice":
+        options = ask.options or {}
+        if value not in options:
+            raise InvalidAnswer(f"{ask.id}: answer one of {', '.join(options)}")
+        return value
+    if kind == "choices":
+        options = ask.options or {}
+        if not isinstance(value, Mapping) or not set(value) <= set(options):
+            raise InvalidAnswer(f"{ask.id}: tick any of {', '.join(options)}")
+        return dict(value)
+    regions = load_vocabulary().regions
+    if not isinstance(value, list) or not set(value) <= set(regions):
+        raise InvalidAnswer(f"{ask.id}: give a list of body-chart regions")
+    return list(value)
+
+
 def _complaint_field(ask: Ask) -> tuple[str, str | None]:
     """("worse_with", "running") for complaints[0].worse_with.running; ("onset", None)."""
     assert ask.question is not None

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from crux.answers import any_complaint, complaint_matches
-from crux.interview._questions import Ask, Book, worth_asking
+from crux.interview._questions import DONT_KNOW, Ask, Book, answer_in, worth_asking
 from crux.knowledge.schema import Predicate, Rule
 from crux.triage import truth
 from crux.vocabulary import TRIAGE_ORDER
@@ -95,12 +95,12 @@ def next_safety_question(book: Book, case: Mapping[str, Any], model: BaseModel,
     for q in book.kb.questions:  # questions marked safety come first
         if q.safety and not q.asks.startswith("complaint.") and worth_asking(q, case):
             ask = book.ask(q.asks, case)
-            if ask.id not in asked and _current(ask, case) is None:
+            if ask.id not in asked and answer_in(case, ask) is DONT_KNOW:
                 return ask
     open_by_rule: list[tuple[Rule, list[Ask]]] = []
     rules = sorted(book.kb.rules, key=_urgency)
     if above is not None:
-        rules = [r for r in rules if TRIAGE_ORDER.index(r.level) < TRIAGE_ORDER.index(above)]
+        rules = [r for r in rules if _urgency(r) < TRIAGE_ORDER.index(above)]
     for rule in rules:
         leaves: list[Ask] = []
         can_fire, _ = _could(rule.when, book, case, model, asked, leaves)
@@ -119,10 +119,3 @@ def next_safety_question(book: Book, case: Mapping[str, Any], model: BaseModel,
             return book.checklist(screen, items)
     return first
 
-
-def _current(ask: Ask, case: Mapping[str, Any]) -> Any:
-    assert ask.question is not None
-    section, _, key = ask.question.asks.partition(".")
-    if not key:
-        return case.get(section)
-    return (case.get(section) or {}).get(key)

@@ -19,7 +19,16 @@ from typing import Any
 from crux.assess import Model, assess, shipped_model
 from crux.contract import Assessment, NextQuestion, parse_case
 from crux.interview._gain import Chooser, Scored
-from crux.interview._questions import DONT_KNOW, Ask, Book, answer_in, apply, worth_asking
+from crux.interview._questions import (
+    DONT_KNOW,
+    Ask,
+    Book,
+    InvalidAnswer,
+    answer_in,
+    apply,
+    check_answer,
+    worth_asking,
+)
 from crux.interview._safety import next_safety_question
 from crux.triage import screen
 
@@ -38,6 +47,7 @@ class Step:
     answer: Any
     before: dict[str, Any]  # the case before the answer, to go back to
     phase: str = "gain"  # safety or gain
+    top: tuple[str, ...] | None = None  # after a gain answer: the top root causes
 
 
 @dataclass(frozen=True)
@@ -48,44 +58,6 @@ class Choice:
     phase: str  # "safety", "gain" or "done"
     reason: str = ""
     gain: float | None = None
-    ranked: tuple[Scored, ...] = ()
-
-
-class InvalidAnswer(ValueError):
-    """An answer that the question does not take; the message says what it does."""
-
-
-def _checked(ask: Ask, value: Any) -> Any:
-    if value is DONT_KNOW:
-        return value
-    kind = ask.answer
-    if kind == "yes_no":
-        if not isinstance(value, bool):
-            raise InvalidAnswer(f"{ask.id}: answer yes or no (true or false)")
-        return value
-    if kind == "number":
-        lo, hi = ask.question.range  # type: ignore[union-attr,misc]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidAnswer(f"{ask.id}: answer a number from {lo:g} to {hi:g}")
-        if not lo <= value <= hi:
-            raise InvalidAnswer(f"{ask.id}: {value:g} is outside {lo:g} to {hi:g}")
-        return float(value)
-    if kind == "choice":
-        options = ask.options or {}
-        if value not in options:
-            raise InvalidAnswer(f"{ask.id}: answer one of {', '.join(options)}")
-        return value
-    if kind == "choices":
-        options = ask.options or {}
-        if not isinstance(value, Mapping) or not set(value) <= set(options):
-            raise InvalidAnswer(f"{ask.id}: tick any of {', '.join(options)}")
-        return dict(value)
-    from crux.vocabulary import load_vocabulary
-
-    regions = load_vocabulary().regions
-    if not isinstance(value, list) or not set(value) <= set(regions):
-        raise InvalidAnswer(f"{ask.id}: give a list of body-chart regions")
-    return list(value)
 
 
 @dataclass
@@ -103,7 +75,6 @@ class Interview:
         parse_case(self.case)  # refuse a bad start before any question
         self._book = Book.of(self.model.kb)
         self._chooser = _chooser(self.model)
-        self._tops: list[tuple[str, ...]] = []
         self._ranked: tuple[str, list[Scored]] | None = None
 
     # ------------------------------------------------------------------ state
@@ -119,8 +90,9 @@ class Interview:
     def _assessment(self) -> Assessment:
         return assess(parse_case(self.case), self.model)
 
-    def fired(self) -> bool:
-        return self._assessment().triage.level != "self_care"
+    def _tops(self) -> list[tuple[str, ...]]:
+        """The top root causes after each answer chosen for its gain, in order."""
+        return [step.top for step in self.steps if step.top is not None]
 
     # ------------------------------------------------------------------ choosing
 
@@ -176,31 +148,33 @@ class Interview:
             return Choice(safety, "safety")
         ranked = self.rank()
         if not ranked or ranked[0].gain < MIN_GAIN:
-            return Choice(None, "done", "no question is worth asking", ranked=tuple(ranked))
+            return Choice(None, "done", "no question is worth asking")
+        tops = self._tops()
         settled = (
-            len(self._tops) >= SETTLED_AFTER
-            and len(set(self._tops[-SETTLED_AFTER:])) == 1
+            len(tops) >= SETTLED_AFTER
+            and len(set(tops[-SETTLED_AFTER:])) == 1
             and ranked[0].gain < SETTLED_GAIN
         )
         if settled:
-            return Choice(None, "done", "the top root causes have settled", ranked=tuple(ranked))
-        return Choice(ranked[0].ask, "gain", gain=ranked[0].gain, ranked=tuple(ranked))
+            return Choice(None, "done", "the top root causes have settled")
+        return Choice(ranked[0].ask, "gain", gain=ranked[0].gain)
 
     # ------------------------------------------------------------------ answering
 
     def answer(self, ask: Ask, value: Any, phase: str = "gain") -> None:
         """Record an answer (DONT_KNOW for "don't know"); InvalidAnswer when it does not fit.
         Only answers to questions chosen for their gain count towards settling."""
-        value = _checked(ask, value)
+        value = check_answer(ask, value)
         after = apply(self.case, ask, value)
         try:
             parse_case(after)
         except Exception as err:  # the contract refuses it: say why, keep the case
             raise InvalidAnswer(f"{ask.id}: {err}") from None
-        self.steps.append(Step(ask, value, self.case, phase))
-        self.case = after
+        before, self.case = self.case, after
+        top = None
         if phase == "gain":
-            self._tops.append(tuple(rc.id for rc in self._assessment().root_causes[:3]))
+            top = tuple(rc.id for rc in self._assessment().root_causes[:3])
+        self.steps.append(Step(ask, value, before, phase, top))
 
     def back(self) -> Ask | None:
         """Undo the last answer; returns the question it answered (None at the start)."""
@@ -208,20 +182,30 @@ class Interview:
             return None
         step = self.steps.pop()
         self.case = step.before
-        if step.phase == "gain" and self._tops:
-            self._tops.pop()
         return step.ask
 
     # ------------------------------------------------------------------ result
 
-    def assessment(self, ranked: tuple[Scored, ...] | None = None) -> Assessment:
-        """The assessment of the case so far, with the best next questions listed."""
+    def next_questions(self, n: int = LISTED_QUESTIONS) -> list[NextQuestion]:
+        """The ``n`` questions most worth asking next: a pending safety question first,
+        whatever its gain (a checklist with its items), then by expected gain."""
+        ranked = self.rank()
+        listed: list[NextQuestion] = []
+        pending = self.pending_safety()
+        if pending is not None:
+            gain = next((s.gain for s in ranked if s.ask.id == pending.id), 0.0)
+            listed.append(NextQuestion(id=pending.id, text=_words(pending),
+                                       expected_information_gain=round(gain, 4)))
+        listed += [q for q in next_questions(ranked) if q.id not in {x.id for x in listed}]
+        return listed[:n]
+
+    def assessment(self) -> Assessment:
+        """The assessment of the case so far, with the best next questions listed (none
+        once a warning sign has fired: the advice then is to be seen)."""
         result = self._assessment()
         if result.triage.level != "self_care":
             return result
-        if ranked is None:
-            ranked = tuple(self.rank())
-        return result.model_copy(update={"next_questions": next_questions(ranked)})
+        return result.model_copy(update={"next_questions": self.next_questions()})
 
 
 def next_questions(ranked: tuple[Scored, ...] | list[Scored]) -> list[NextQuestion]:
@@ -248,16 +232,8 @@ def with_next_questions(assessment: Assessment, case: Mapping[str, Any], model: 
     warning sign has fired: the advice then is to be seen, not to answer more)."""
     if n <= 0 or assessment.triage.level != "self_care":
         return assessment
-    interview = Interview(dict(case), model=model)
-    ranked = interview.rank()
-    listed: list[NextQuestion] = []
-    pending = interview.pending_safety()
-    if pending is not None:  # safety first, whatever its gain
-        gain = next((s.gain for s in ranked if s.ask.id == pending.id), 0.0)
-        listed.append(NextQuestion(id=pending.id, text=_words(pending),
-                                   expected_information_gain=round(gain, 4)))
-    listed += [q for q in next_questions(ranked) if q.id not in {x.id for x in listed}]
-    return assessment.model_copy(update={"next_questions": listed[:n]})
+    listed = Interview(dict(case), model=model).next_questions(n)
+    return assessment.model_copy(update={"next_questions": listed})
 
 
 def _words(ask: Ask) -> str:

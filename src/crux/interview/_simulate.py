@@ -72,5 +72,4 @@ def simulate(full: Mapping[str, Any], model: Model | None = None,
                               for q in choice.ask.items}
         questions.append(entry)
     answered = sum(len(s.ask.items) or 1 for s in interview.steps)
-    return Transcript(questions, interview.assessment(choice.ranked or None), choice.reason,
-                      answered)
+    return Transcript(questions, interview.assessment(), choice.reason, answered)
