@@ -20,6 +20,7 @@ from crux.assess import assess, shipped_model
 from crux.contract import parse_case
 from crux.evaluation import load_vignettes
 from crux.interview import Interview, simulate, starting_case
+from crux.interview._questions import answer_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "vignettes" / "dev.yaml"
@@ -32,8 +33,6 @@ def _choice_times(case: dict, model, n: int = 3) -> list[tuple[float, bool]]:
     was, and the last ranking stands)."""
     interview = Interview(starting_case(case), model=model)
     out: list[tuple[float, bool]] = []
-    from crux.interview._questions import answer_in
-
     last = None
     while len(out) < n:
         before = json.dumps(interview.case, sort_keys=True)
@@ -59,9 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         vignettes = vignettes[: args.limit]
     model = shipped_model()
-    model.engine.infer(parse_case(vignettes[0].case) and __import__(
-        "crux.reasoning.evidence", fromlist=["x"]).case_evidence(
-        model.kb, model.network, parse_case(vignettes[0].case)))
+    assess(parse_case(vignettes[0].case), model)  # warm up: compile the network's tree
     counts, answers, agree, triage_ok, red_ok, red_n, times = [], [], 0, 0, 0, 0, []
     rows = []
     for v in vignettes:

@@ -15,6 +15,9 @@ import typer
 from crux.contract import CaseError, Problem, parse_case_text
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from crux.assess import Model
     from crux.knowledge import KnowledgeBase
 
 app = typer.Typer(
@@ -93,15 +96,7 @@ def assess(
     if output_format is OutputFormat.json and len(files) > 1:
         _fail(["--format json prints one assessment; use --format jsonl for several cases"])
     inputs = _read_inputs(files)
-    cases = []
-    problems: list[str] = []
-    for name, text in inputs:
-        try:
-            cases.append(parse_case_text(text, name))
-        except CaseError as err:
-            problems += [_where(name, p) for p in err.problems]
-    if problems:
-        _fail(problems)
+    cases = _parse_cases(inputs)
 
     from crux.assess import assess as run
     from crux.assess import shipped_model
@@ -171,32 +166,24 @@ def interview(
         typer.echo(f"saved the case to {save}", err=True)
 
 
-def _simulate(files: list[Path], output_format: OutputFormat, model: object) -> None:
+def _simulate(files: list[Path], output_format: OutputFormat, model: Model) -> None:
     if output_format is OutputFormat.json and len(files) > 1:
         _fail(["--format json prints one interview; use --format jsonl for several cases"])
     inputs = _read_inputs([str(f) for f in files])
-    problems: list[str] = []
-    cases = []
-    for name, text in inputs:
-        try:
-            parse_case_text(text, name)
-            cases.append(json.loads(text))
-        except CaseError as err:
-            problems += [_where(name, p) for p in err.problems]
-    if problems:
-        _fail(problems)
+    _parse_cases(inputs)  # refuse any bad file before simulating
+    cases = [json.loads(text) for _, text in inputs]
     from crux.interview import simulate
     from crux.report import render_text
 
     for i, case in enumerate(cases):
-        transcript = simulate(case, model=model)  # type: ignore[arg-type]
+        transcript = simulate(case, model=model)
         if output_format is OutputFormat.text:
             if len(cases) > 1:
                 typer.echo(f"== {inputs[i][0]}")
             for n, q in enumerate(transcript.questions, start=1):
                 typer.echo(f"{n}. {q['text']}  -> {_answer_words(q.get('items', q['answer']))}")
             typer.echo(f"(stopped: {transcript.reason})\n")
-            typer.echo(render_text(transcript.assessment, model.kb), nl=False)  # type: ignore[attr-defined]
+            typer.echo(render_text(transcript.assessment, model.kb), nl=False)
         elif output_format is OutputFormat.json:
             typer.echo(json.dumps(transcript.as_json(), indent=2))
         else:
@@ -214,6 +201,20 @@ def _answer_words(answer: object) -> str:
         rest = "; the rest: don't know" if len(known) < len(answer) else ""
         return ("; ".join(known) or "don't know") + (rest if known else "")
     return str(answer)
+
+
+def _parse_cases(inputs: list[tuple[str, str]]) -> list[BaseModel]:
+    """Validate every input; exit status 2 with one line per problem in any of them."""
+    cases = []
+    problems: list[str] = []
+    for name, text in inputs:
+        try:
+            cases.append(parse_case_text(text, name))
+        except CaseError as err:
+            problems += [_where(name, p) for p in err.problems]
+    if problems:
+        _fail(problems)
+    return cases
 
 
 def _where(name: str, problem: Problem) -> str:
