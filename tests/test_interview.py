@@ -317,3 +317,11 @@ def test_the_terminal_interview_ends_cleanly_when_input_runs_out() -> None:
     nothing = CliRunner().invoke(app, ["interview"], input="")
     assert nothing.exit_code == 1
     assert "nothing to assess" in nothing.output
+
+
+def test_the_terminal_refuses_an_age_out_of_range_and_asks_again() -> None:
+    lines = ["400", "41", "2", "heel", "1", "n"]  # then the input ends
+    result = CliRunner().invoke(app, ["interview"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "400 is outside 0 to 120" in result.output
+    assert "Triage:" in result.output

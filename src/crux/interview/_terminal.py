@@ -12,8 +12,8 @@ from typing import Any
 
 from rich.console import Console
 
-from crux.interview._questions import DONT_KNOW, Ask, Book
-from crux.interview._session import Interview, InvalidAnswer
+from crux.interview._questions import DONT_KNOW, Ask, Book, InvalidAnswer, check_answer
+from crux.interview._session import Interview
 from crux.vocabulary import load_vocabulary
 
 HELP = 'Answer, or type ? for "don\'t know", b to go back one question, q to stop.'
@@ -116,7 +116,7 @@ def _ask(console: Console, read: Reader, ask: Ask, number: int, phase: str,
     while True:
         raw = _read(read, "> ")
         try:
-            value = _parse(ask, raw)
+            value = check_answer(ask, _parse(ask, raw))
         except Back:
             if allow_back:
                 raise
@@ -134,13 +134,7 @@ def _intro(console: Console, read: Reader, book: Book) -> dict[str, Any]:
     console.print("[bold]Crux interview.[/bold] " + HELP)
     for asks in ("age", "sex"):
         ask = book.ask(asks, case)
-        while True:
-            try:
-                value = _ask(console, read, ask, 0, "start", allow_back=False)
-            except InvalidAnswer as err:  # pragma: no cover - _ask handles these
-                console.print(str(err))
-                continue
-            break
+        value = _ask(console, read, ask, 0, "start", allow_back=False)
         if value is not DONT_KNOW:
             case[asks] = value
     regions = list(load_vocabulary().regions)
