@@ -330,13 +330,8 @@ def _contradictions(case: BaseModel) -> Iterator[Problem]:
         denied = complaint.denied
         if denied is None:
             continue
-        for key, listed in (
-            ("worse_with", complaint.worse_with),
-            ("better_with", complaint.better_with),
-            ("qualities", complaint.qualities),
-            ("radiates_to", complaint.radiates_to),
-        ):
-            both = sorted(set(listed or ()) & set(getattr(denied, key) or ()))
+        for key in type(denied).model_fields:  # each denied list beside its listed twin
+            both = sorted(set(getattr(complaint, key) or ()) & set(getattr(denied, key) or ()))
             if both:
                 yield Problem(
                     f"complaints[{i}].denied.{key}",
