@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from crux.reasoning.engine import ExactEngine, ImpossibleEvidence
 from crux.reasoning.junction_tree import (
+    MERGE_VARIABLES,
     JunctionTree,
     build,
     clique_size,
@@ -74,15 +75,26 @@ def test_a_fixed_order_only_grows_cliques(
 
 
 def test_a_clique_with_many_children_gets_intermediate_cliques() -> None:
-    # a star: one centre clique on 0..9, and ten leaves each touching two centre variables
-    centre = frozenset(range(10))
-    leaves = [frozenset({i, (i + 1) % 10, 10 + i}) for i in range(10)]
-    n = 20
+    # a star: one centre clique on 0..13, and fourteen leaves each touching two centre
+    # variables (too large together to be merged into one table)
+    centre = frozenset(range(14))
+    leaves = [frozenset({i, (i + 1) % 14, 14 + i}) for i in range(14)]
+    n = 28
     tree = build(n, [centre, *leaves])
     _assert_junction_tree(n, [centre, *leaves], tree)
     root = tree.cliques[tree.root]
-    assert len(root.variables) == 10
-    assert len(root.children) < 10, "the leaves should be grouped under smaller cliques"
+    assert len(root.variables) == 14
+    assert len(root.children) < 14, "the leaves should be grouped under smaller cliques"
+
+
+def test_small_cliques_join_their_neighbours() -> None:
+    # a chain of fifteen three-variable families: small enough to share few tables
+    families = [frozenset({i, i + 1, i + 2}) for i in range(15)]
+    n = 17
+    tree = build(n, families)
+    _assert_junction_tree(n, families, tree)
+    assert len(tree.cliques) < len(families)
+    assert all(len(c.variables) <= MERGE_VARIABLES for c in tree.cliques)
 
 
 def test_trees_compiled_per_evidence_pattern_agree_with_enumeration() -> None:

