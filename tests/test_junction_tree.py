@@ -178,3 +178,34 @@ def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh() -> Non
                                                  if a != au))
                 assert m[1] == pytest.approx(expected[u], abs=1e-9)
     assert checked > 10
+
+
+def test_clamping_a_root_variable_by_slicing_matches_inserting_it() -> None:
+    # On the shipped network: beliefs with a root-clique variable turned on, read by
+    # zeroing its off half where cliques hold it, equal inserting it as evidence.
+    from crux.assess import shipped_model
+    from crux.contract import parse_case
+    from crux.reasoning.evidence import observed_findings, to_evidence
+    from crux.reasoning.tables import Layout
+
+    model = shipped_model()
+    case = parse_case({"version": 1, "age": 34, "sex": "female", "complaints": [
+        {"region": "heel", "side": "left", "worse_with": ["running"]}]})
+    evidence = to_evidence(model.network, observed_findings(model.kb, case))
+    cal = model.engine.calibrate(evidence)
+    tree = cal.compiled.tree
+    wanted = [k for k, c in enumerate(tree.cliques) if len(c.variables) <= 10]
+    on = np.array([0.0, 1.0])
+    for v in tree.cliques[tree.root].variables:
+        sliced = cal.clamped(v, wanted)
+        inserted = cal.insert({tree.root: Layout.of((v,), tree.cliques[tree.root].variables)
+                               .apply(on)}, wanted)
+        assert (sliced is None) == (inserted is None)
+        if sliced is None or inserted is None:
+            continue
+        for k in wanted:
+            assert np.allclose(sliced[k], inserted[0][k], rtol=0.0, atol=1e-12)
+    with pytest.raises(ValueError):
+        outside = next(v for v in range(len(tree.home))
+                       if v not in tree.cliques[tree.root].variables)
+        cal.clamped(outside, wanted)

@@ -120,10 +120,84 @@ class Calibrated:
     up: list[np.ndarray]  # per clique: its normalised message to its parent
     totals: list[float]  # per clique: the total that message was divided by
     log_likelihood: float
+    _calibrated: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def posteriors(self) -> np.ndarray:
         """Every hidden variable's posterior given the calibrated evidence."""
         return self.engine._distribute(self.compiled, self.collected, self.up)
+
+    def _belief(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Clique ``k``'s calibrated table (on the scale of the kept pass) and that table
+        reduced to what its children and its own marginals need; kept once made."""
+        hit = self._calibrated.get(k)
+        if hit is None:
+            tree = self.compiled.tree
+            clique = tree.cliques[k]
+            b = self.collected[k]
+            if clique.parent >= 0:
+                _, parent_reduced = self._belief(clique.parent)
+                msg = _child_entry(tree, clique.parent, k).down.apply(parent_reduced)
+                old = self.up[k]
+                ratio = np.divide(msg, old, out=np.zeros_like(old), where=old > 0)
+                b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
+            hit = self._calibrated[k] = (b, clique.reduce.apply(b))
+        return hit
+
+    def clamped(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
+        """The beliefs of ``cliques`` (normalised) given the evidence and ``variable`` on,
+        for a variable of the root clique; None when that is impossible.
+
+        Every clique holding the variable lies on one subtree with the root, and there
+        its new belief is its calibrated one with the variable's off half set to zero:
+        nothing is computed for it. Messages are computed only from where that subtree
+        ends, down to the cliques wanted.
+        """
+        tree = self.compiled.tree
+        root = tree.root
+        if variable not in tree.cliques[root].variables:
+            raise ValueError("clamped() takes a variable of the root clique")
+        on = np.array([0.0, 1.0])
+        wanted = tree.with_ancestors(cliques)
+        keep = set(cliques)
+        changed: dict[int, np.ndarray] = {}  # beliefs outside the held subtree
+        changed_reduced: dict[int, np.ndarray] = {}
+        out: dict[int, np.ndarray] = {}
+        for k in reversed(tree.post_order):
+            if k not in wanted:
+                continue
+            clique = tree.cliques[k]
+            if variable in clique.variables:
+                if k in keep:
+                    b = self._belief(k)[0] * Layout.of((variable,), clique.variables).apply(on)
+                    total = float(b.sum())
+                    if total <= 0.0:
+                        return None
+                    out[k] = b / total
+                continue
+            p = clique.parent
+            parent = tree.cliques[p]
+            full, reduced = self._belief(p)
+            if p in changed:
+                red = changed_reduced.get(p)
+                if red is None:
+                    red = changed_reduced[p] = parent.reduce.apply(changed[p])
+            elif variable in parent.reduced:
+                red = reduced * Layout.of((variable,), parent.reduced).apply(on)
+            else:
+                red = parent.reduce.apply(full * Layout.of((variable,), parent.variables).apply(on))
+            entry = _child_entry(tree, p, k)
+            msg = entry.down.apply(red)
+            old = entry.down.apply(reduced)
+            ratio = np.divide(msg, old, out=np.zeros_like(old), where=old > 0)
+            b = self._belief(k)[0]
+            b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
+            changed[k] = b
+            if k in keep:
+                total = float(b.sum())
+                if total <= 0.0:
+                    return None
+                out[k] = b / total
+        return out
 
     def insert(
         self, multipliers: dict[int, np.ndarray], cliques: list[int]
@@ -448,6 +522,9 @@ class ExactEngine:
         given = []
         for v in variables:
             k = nearest[v]
+            if k == tree.root:
+                given.append(cal.clamped(int(v), cliques))
+                continue
             layout = Layout.of((int(v),), tree.cliques[k].variables)
             hit = cal.insert({k: layout.apply(on)}, cliques)
             given.append(None if hit is None else hit[0])
