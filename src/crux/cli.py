@@ -37,6 +37,11 @@ class OutputFormat(StrEnum):
     jsonl = "jsonl"
 
 
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class SchemaName(StrEnum):
     case = "case"
     assessment = "assessment"
@@ -115,6 +120,45 @@ def assess(
             typer.echo(assessment.model_dump_json(indent=2))
         else:
             typer.echo(assessment.model_dump_json())
+
+
+@app.command()
+def plan(
+    file: Annotated[str, typer.Argument(help="a case file (JSON); - reads standard input")],
+    output_format: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="text for people, json for programs"),
+    ] = PlanFormat.text,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="the plan's first day, YYYY-MM-DD (default: today)"),
+    ] = None,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=52, help="how many weeks the schedule covers"),
+    ] = 4,
+) -> None:
+    """Build a self-care plan from a case: triage first, then a daily routine of about ten
+    minutes in the sources' order, what goes around runs and through the day, when to
+    stop, and a schedule."""
+    from datetime import date
+
+    first = None
+    if start is not None:
+        try:
+            first = date.fromisoformat(start)
+        except ValueError:
+            _fail([f"--start: give a date as YYYY-MM-DD, got {start!r}"])
+    (case,) = _parse_cases(_read_inputs([file]))
+
+    from crux.assess import assess as run
+    from crux.assess import shipped_model
+    from crux.plan import build_plan, render_text
+
+    model = shipped_model()
+    result = build_plan(case.known(), run(case, model), model.kb, start=first, weeks=weeks)
+    if output_format is PlanFormat.text:
+        typer.echo(render_text(result), nl=False)
+    else:
+        typer.echo(result.model_dump_json(indent=2))
 
 
 @app.command()

@@ -39,6 +39,26 @@ def _duplicates(ids: list[str], what: str) -> Iterator[str]:
         seen.add(i)
 
 
+def _check_plan_rules(kb: KnowledgeBase, vocab: Vocabulary) -> Iterator[str]:
+    """Plan rules name interventions and pain qualities that exist."""
+    rules = kb.plan_rules
+    if rules is None:
+        return
+    ids = {i.id for i in kb.interventions}
+    for field in ("always", "with_long_runs"):
+        for ref in getattr(rules.runners, field):
+            if ref not in ids:
+                yield f"plan_rules runners.{field}: unknown intervention {ref!r}"
+    qualities = set(vocab.qualities)
+    for field, values in (("sharp_qualities", rules.sharp_qualities),
+                          ("knot_qualities", rules.knot_qualities),
+                          ("acute_injury.qualities", rules.acute_injury.qualities)):
+        for q in values:
+            if q not in qualities:
+                yield (f"plan_rules {field}: {q!r} is not a pain quality; "
+                       f"use one of {', '.join(sorted(qualities))}")
+
+
 def _citations(kb: KnowledgeBase) -> Iterator[tuple[str, Citation]]:
     for node in kb.nodes:
         for c in node.sources:
@@ -56,6 +76,17 @@ def _citations(kb: KnowledgeBase) -> Iterator[tuple[str, Citation]]:
     for intervention in kb.interventions:
         for c in intervention.sources:
             yield f"intervention {intervention.id}", c
+    rules = kb.plan_rules
+    if rules is not None:
+        for where, cited in (
+            ("routine", rules.routine_sources),
+            ("acute_injury", rules.acute_injury.sources),
+            ("trimesters", rules.trimesters.sources),
+            ("runners", rules.runners.sources),
+            *((f"stop rule {i + 1}", r.sources) for i, r in enumerate(rules.stop_rules)),
+        ):
+            for c in cited:
+                yield f"plan_rules {where}", c
 
 
 def _check_complaint(match: ComplaintMatch, where: str, vocab: Vocabulary) -> Iterator[str]:
@@ -187,6 +218,7 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
                 node.kind != "condition" and node.kind != "root_cause" and node.kind != "factor":
             problems.append(f"node {node.id!r}: unexpected kind")
 
+    problems += list(_check_plan_rules(kb, vocab))
     # every citation names a source that exists
     source_ids = {s.id for s in kb.sources}
     for where, citation in _citations(kb):

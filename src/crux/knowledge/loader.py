@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from crux.knowledge.schema import KnowledgeBase, KnowledgeFile, Scales
+from crux.knowledge.schema import KnowledgeBase, KnowledgeFile, PlanRules, Scales
 
-SPECIAL_FILES = ("scales.yaml",)
+SPECIAL_FILES = ("scales.yaml", "plan_rules.yaml")
 
 
 class KnowledgeError(Exception):
@@ -65,6 +65,7 @@ def read_knowledge(folder: Path) -> KnowledgeBase:
         raise KnowledgeError(problems)
 
     scales = _validate(Scales, raw["scales.yaml"], "scales.yaml", problems)
+    plan_rules = _validate(PlanRules, raw["plan_rules.yaml"], "plan_rules.yaml", problems)
     parts: list[KnowledgeFile] = []
     for name, data in raw.items():
         if name in SPECIAL_FILES:
@@ -87,6 +88,7 @@ def read_knowledge(folder: Path) -> KnowledgeBase:
         questions=tuple(q for p in parts for q in p.questions),
         screens=tuple(s for p in parts for s in p.screens),
         pain_words={k: v for p in parts for k, v in p.pain_words.items()},
+        plan_rules=plan_rules,
     )
 
 

@@ -596,6 +596,89 @@ class Scales(_Strict):
     priors: dict[Prior, float]
 
 
+class Addressed(_Strict):
+    """Which parts of an assessment a plan works on."""
+
+    top_root_causes: int = Field(ge=1, description="at most this many root causes")
+    root_cause_at_least: float = Field(ge=0, le=1)
+    condition_at_least: float = Field(ge=0, le=1)
+    factor_at_least: float = Field(ge=0, le=1)
+    weights: dict[Literal["root_cause", "condition", "factor"], float] = Field(
+        description="how much working on each kind counts when the routine is full"
+    )
+
+
+class Gate(_Strict):
+    """What a plan may hold at one triage level, and what it says first."""
+
+    level: Literal["emergency", "urgent", "soon", "self_care"]
+    kinds: tuple[InterventionKind, ...] = Field(
+        description="the kinds of intervention allowed (none: only what to do now)"
+    )
+    say: tuple[str, ...] = ()
+
+
+class AcuteInjury(_Strict):
+    """When a complaint counts as an acute injury (for the acute_injury contraindication):
+    after trauma, with a pop at onset, or a sudden onset this recent (or of unknown age)."""
+
+    sudden_within_weeks: float = Field(gt=0)
+    qualities: tuple[str, ...] = Field(description="pain qualities that mark a fresh injury")
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+
+class Trimesters(_Strict):
+    """Weeks of gestation where the second and third trimesters begin."""
+
+    second_from_week: int = Field(gt=0)
+    third_from_week: int = Field(gt=0)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+
+class Runners(_Strict):
+    """Recovery rules for people who run."""
+
+    recovery_days_per_week: Span
+    long_run_minutes: float = Field(gt=0, description="a run longer than this is a long run")
+    older_from_age: int = Field(gt=0, description="where 'older' begins for days off by age")
+    always: tuple[str, ...] = Field(description="interventions every runner's plan holds")
+    with_long_runs: tuple[str, ...] = Field(description="and those with runs over the limit")
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+
+class StopRule(_Strict):
+    """When to stop an exercise, or stop and seek help."""
+
+    say: str = Field(min_length=8)
+    kinds: tuple[InterventionKind, ...] = Field(
+        default=(), description="shown with each item of these kinds (none: for the whole plan)"
+    )
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+
+class PlanRules(_Strict):
+    """The rules a plan builder follows beyond each intervention's own data."""
+
+    routine_minutes: float = Field(gt=0, description="about this long a day")
+    sharp_qualities: tuple[str, ...] = Field(description="pain qualities that count as sharp")
+    knot_qualities: tuple[str, ...] = Field(description="pain qualities that mean a knot")
+    routine_sources: tuple[Citation, ...] = Field(min_length=1)
+    addressed: Addressed
+    gates: tuple[Gate, ...]
+    acute_injury: AcuteInjury
+    trimesters: Trimesters
+    runners: Runners
+    stop_rules: tuple[StopRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _every_level_once(self) -> PlanRules:
+        levels = [g.level for g in self.gates]
+        wanted = {"emergency", "urgent", "soon", "self_care"}
+        if sorted(levels) != sorted(wanted):
+            raise ValueError(f"gates: give each of {', '.join(sorted(wanted))} once")
+        return self
+
+
 class KnowledgeBase(_Strict):
     """Everything the engine knows, merged from all knowledge files."""
 
@@ -611,6 +694,7 @@ class KnowledgeBase(_Strict):
     questions: tuple[Question, ...] = ()
     screens: tuple[Screen, ...] = ()
     pain_words: dict[str, str] = Field(default_factory=dict)
+    plan_rules: PlanRules | None = None
 
     def __hash__(self) -> int:  # the version digests the files; equality still checks all
         return hash(self.version)

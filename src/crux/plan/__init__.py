@@ -1,0 +1,85 @@
+"""A self-care plan built from an assessment: what to do now, a daily routine of about
+ten minutes in the sources' order, what goes around runs and through the day, what a
+practitioner can add, when to stop, and a schedule of days.
+
+    plan = build_plan(case, assessment, kb, start=date.today(), weeks=4)
+
+Triage gates it: at emergency or urgent there is nothing to do but the advice; at soon
+only gentle steps and "stop the activity until seen"; in pregnancy only what is safe
+for the trimester.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from crux.contract import Assessment
+from crux.knowledge.schema import KnowledgeBase
+from crux.plan._build import PlanError, case_dict, other, routine, select
+from crux.plan._model import Day, LeftOut, Plan, PlanItem
+from crux.plan._person import Person, person_of
+from crux.plan._schedule import schedule
+from crux.plan._text import render_text
+
+__all__ = [
+    "Day",
+    "LeftOut",
+    "Person",
+    "Plan",
+    "PlanError",
+    "PlanItem",
+    "build_plan",
+    "person_of",
+    "render_text",
+]
+
+DEFAULT_WEEKS = 4
+
+
+def build_plan(case: Any, assessment: Assessment, kb: KnowledgeBase,
+               start: date | None = None, weeks: int = DEFAULT_WEEKS) -> Plan:
+    """The plan for a (validated) case and its assessment."""
+    rules = kb.plan_rules
+    if rules is None:
+        raise PlanError("the knowledge base has no plan rules (plan_rules.yaml)")
+    if weeks < 1:
+        raise PlanError(f"weeks: give 1 or more, got {weeks}")
+    data = case_dict(case)
+    person = person_of(data, rules)
+    level = assessment.triage.level
+    gate = next(g for g in rules.gates if g.level == level)
+    chosen = select(kb, rules, assessment, person, tuple(gate.kinds))
+    daily = routine(chosen, kb, rules.routine_minutes)
+    in_routine = {i.id for i in daily}
+    around_runs = other(chosen, kb, kinds=("load_management", "cool_down"),
+                        exclude=in_routine) if person.runs else []
+    through_the_day = other(chosen, kb, kinds=("habit",), moments=("through_the_day",
+                                                                     "any_time"))
+    in_a_flare = other(chosen, kb, moments=("flare",), exclude=in_routine)
+    practitioner = other(chosen, kb, who="practitioner")
+    shown = in_routine | {i.id for i in (*around_runs, *through_the_day, *in_a_flare,
+                                          *practitioner)}
+    left_out = list(chosen.left_out)
+    left_out += [
+        LeftOut(id=k, label=v.label, reason="the daily routine is full; it can come later")
+        for k, v in chosen.items.items() if k not in shown and v.kind in
+        ("release", "realign", "mobilise", "stretch", "strengthen")
+    ]
+    do_now = [assessment.triage.advice, *gate.say] if level != "self_care" else []
+    return Plan(
+        knowledge_version=kb.version,
+        triage_level=level,
+        triage_advice=assessment.triage.advice,
+        do_now=do_now,
+        routine=daily,
+        routine_minutes=round(sum(i.minutes for i in daily), 1),
+        around_runs=around_runs,
+        through_the_day=[i for i in through_the_day if i.id not in in_routine],
+        in_a_flare=in_a_flare,
+        with_a_practitioner=practitioner if level == "self_care" else [],
+        left_out=sorted(left_out, key=lambda x: x.id),
+        notes=list(dict.fromkeys(chosen.notes)),
+        stop_and_seek_help=[r.say for r in rules.stop_rules if not r.kinds],
+        schedule=schedule(start or date.today(), weeks, daily, person, rules, around_runs),
+    )
