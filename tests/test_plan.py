@@ -236,6 +236,24 @@ def test_runners_get_recovery_days_and_days_off_after_long_runs(
 
 @SETTINGS
 @given(assessments(level="self_care"), people())
+def test_each_item_comes_as_often_as_its_dose_says(assessment: Assessment,
+                                                   case: dict[str, Any]) -> None:
+    plan = plan_for(case, assessment, weeks=2)
+    for item in plan.routine:
+        per_week = BY_ID[item.id].dose.times_per_week
+        for w in range(2):
+            days = sum(item.id in d.routine for d in plan.schedule[7 * w: 7 * w + 7])
+            if per_week is None:
+                assert days == 7
+            else:
+                assert per_week.min <= days <= per_week.max
+    for day in plan.schedule:  # the routine's order holds on every day
+        order = [i.id for i in plan.routine]
+        assert day.routine == [k for k in order if k in day.routine]
+
+
+@SETTINGS
+@given(assessments(level="self_care"), people())
 def test_pregnancy_keeps_only_what_is_safe_for_the_trimester(
     assessment: Assessment, case: dict[str, Any]
 ) -> None:

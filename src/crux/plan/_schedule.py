@@ -12,6 +12,17 @@ from crux.plan._person import Person
 
 LONG_RUN_WEEKDAY = 6  # Sunday: the usual day for a long run; the person can move it
 RECOVERY_WEEKDAYS = (2, 6)  # Wednesday and Sunday for runners without long runs
+SPREAD = {1: (2,), 2: (1, 4), 3: (0, 2, 4), 4: (0, 2, 4, 6), 5: (0, 1, 3, 4, 6),
+          6: (0, 1, 2, 3, 4, 5)}  # days a week -> weekdays with rest days between
+
+
+def weekdays_for(item: PlanItem) -> tuple[int, ...]:
+    """The weekdays an item is done: every day, or as many as its dose asks a week."""
+    per_week = item.dose.get("times_per_week")
+    if not isinstance(per_week, dict):
+        return tuple(range(7))
+    n = max(1, min(7, int(per_week["min"])))
+    return SPREAD.get(n, tuple(range(7)))
 
 
 def runner_days(person: Person, rules: PlanRules) -> dict[int, str]:
@@ -53,5 +64,6 @@ def schedule(start: date, weeks: int, items: list[PlanItem], person: Person,
         if kind in ("run", "long_run") and after_run:
             notes.append("After the run: " + "; ".join(after_run) + ".")
         days.append(Day(date=d, runner_day=kind,  # type: ignore[arg-type]
-                        routine=[i.id for i in items], notes=notes))
+                        routine=[i.id for i in items if d.weekday() in weekdays_for(i)],
+                        notes=notes))
     return days

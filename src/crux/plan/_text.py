@@ -61,11 +61,21 @@ def render_text(plan: Plan) -> str:
     out += ["", "Stop and seek help:"] + [f"- {s}" for s in plan.stop_and_seek_help]
     if plan.schedule and plan.routine:
         first, last = plan.schedule[0].date, plan.schedule[-1].date
-        out += ["", f"Schedule: every day from {first.isoformat()} to {last.isoformat()}."]
+        out += ["", f"Schedule: from {first.isoformat()} to {last.isoformat()}; the routine "
+                "every day, except:"]
         week = plan.schedule[:7]
-        for day in week:
-            if day.runner_day != "none":
-                out.append(f"- {day.date.strftime('%A')}: {day.runner_day.replace('_', ' ')}"
-                           + (f" ({' '.join(day.notes)})" if day.notes else ""))
+        for item in plan.routine:
+            days = [d.date.strftime("%A") for d in week if item.id in d.routine]
+            if len(days) < 7:
+                out.append(f"- {item.label}: {', '.join(days)} only")
+        if any(d.runner_day != "none" for d in week):
+            out.append("- Running week: " + ", ".join(
+                f"{d.date.strftime('%A')} {d.runner_day.replace('_', ' ')}" for d in week) + ".")
+            seen: set[str] = set()
+            for d in week:
+                for note in d.notes:
+                    if note not in seen:
+                        seen.add(note)
+                        out.append(f"- {note}")
     out += ["", plan.disclaimer]
     return "\n".join(out) + "\n"
