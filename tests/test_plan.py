@@ -3,7 +3,7 @@ generated assessments and people, not one example."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -295,3 +295,38 @@ def test_no_plan_rules_and_bad_weeks_are_refused() -> None:
     with pytest.raises(PlanError, match="plan rules"):
         build_plan({"version": 1, "complaints": []}, assessment,
                    KB.model_copy(update={"plan_rules": None}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assessments(level="self_care"), people(), st.integers(min_value=1, max_value=5))
+def test_the_calendar_round_trips_and_matches_the_schedule(
+    assessment: Assessment, case: dict[str, Any], weeks: int
+) -> None:
+    from dateutil.rrule import rrulestr
+    from icalendar import Calendar
+
+    from crux.plan import to_ics
+
+    plan = plan_for(case, assessment, weeks=weeks)
+    ics = to_ics(plan)
+    assert ics == to_ics(plan_for(case, assessment, weeks=weeks)), "same plan, same file"
+    cal = Calendar.from_ical(ics)
+    assert str(cal["VERSION"]) == "2.0" and "Crux" in str(cal["PRODID"])
+    events = list(cal.walk("VEVENT"))
+    assert len({str(e["UID"]) for e in events}) == len(events)
+    done: dict[date, set[str]] = {}
+    rest: set[date] = set()
+    for e in events:
+        start = e.decoded("DTSTART")
+        rule = rrulestr(e["RRULE"].to_ical().decode(), dtstart=datetime.combine(start, time()))
+        dates = {d.date() for d in rule}
+        is_rest = "Rest day" in e["CATEGORIES"].to_ical().decode()
+        if is_rest:
+            rest |= dates
+        else:
+            names = {i.id for i in plan.routine if i.label in str(e["SUMMARY"])}
+            for d in dates:
+                done.setdefault(d, set()).update(names)
+    for day in plan.schedule:
+        assert done.get(day.date, set()) == set(day.routine)
+        assert (day.date in rest) == (day.runner_day in ("recovery", "day_off", "light"))

@@ -40,6 +40,7 @@ class OutputFormat(StrEnum):
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
+    ics = "ics"
 
 
 class SchemaName(StrEnum):
@@ -126,7 +127,9 @@ def assess(
 def plan(
     file: Annotated[str, typer.Argument(help="a case file (JSON); - reads standard input")],
     output_format: Annotated[
-        PlanFormat, typer.Option("--format", "-f", help="text for people, json for programs"),
+        PlanFormat,
+        typer.Option("--format", "-f",
+                     help="text for people, json for programs, ics for a calendar"),
     ] = PlanFormat.text,
     start: Annotated[
         str | None,
@@ -151,12 +154,15 @@ def plan(
 
     from crux.assess import assess as run
     from crux.assess import shipped_model
-    from crux.plan import build_plan, render_text
+    from crux.plan import build_plan, render_text, to_ics
 
     model = shipped_model()
     result = build_plan(case.known(), run(case, model), model.kb, start=first, weeks=weeks)
     if output_format is PlanFormat.text:
         typer.echo(render_text(result), nl=False)
+    elif output_format is PlanFormat.ics:
+        sys.stdout.buffer.write(to_ics(result))
+        sys.stdout.flush()
     else:
         typer.echo(result.model_dump_json(indent=2))
 

@@ -17,6 +17,7 @@ from typing import Any
 from crux.contract import Assessment
 from crux.knowledge.schema import KnowledgeBase
 from crux.plan._build import PlanError, case_dict, other, routine, select
+from crux.plan._calendar import to_ics
 from crux.plan._model import Day, LeftOut, Plan, PlanItem
 from crux.plan._person import Person, person_of
 from crux.plan._schedule import schedule
@@ -32,6 +33,7 @@ __all__ = [
     "build_plan",
     "person_of",
     "render_text",
+    "to_ics",
 ]
 
 DEFAULT_WEEKS = 4

@@ -121,8 +121,6 @@ def _stop_rules(rules: PlanRules, kind: str) -> list[str]:
 def _item(kb: KnowledgeBase, rules: PlanRules, item: Intervention, found: Mapping[str, Found],
           person: Person, side: tuple[str, str]) -> PlanItem:
     sides = 2 if side[0] == "both" and item.dose.each_side else 1
-    if side[0] == "both" and not item.dose.each_side and item.kind in ROUTINE_KINDS:
-        sides = 2
     cautions = [
         c.note or f"take care: {c.when.replace('_', ' ')}"
         for c in item.contraindications if c.level == "caution" and person.meets(c)
