@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRAPHVIZ := $(VENV)/.graphviz
+HANDOUT := $(VENV)/.handout
+HANDOUT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 
 .PHONY: run test lint bench clean
 
@@ -22,10 +24,18 @@ $(GRAPHVIZ): | $(STAMP)
 	  echo "warning: could not install Graphviz; crux kb report will not draw the graph" >&2
 	@if command -v dot >/dev/null 2>&1; then touch $@; fi
 
-run: $(STAMP) $(GRAPHVIZ)
+# The handout's PDF is made by WeasyPrint, which needs Debian's Pango; its tests read the
+# PDF back with poppler's pdftotext and pdftoppm. Installed from Debian when missing.
+$(HANDOUT): | $(STAMP)
+	@if ! dpkg -s $(HANDOUT_DEBS) >/dev/null 2>&1; then export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && \
+	  apt-get install -y -qq --no-install-recommends $(HANDOUT_DEBS) >/dev/null; fi
+	@dpkg -s $(HANDOUT_DEBS) >/dev/null 2>&1 && touch $@
+
+run: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
 	$(BIN)/crux assess examples/heel_pain_runner.json
 
-test: $(STAMP) $(GRAPHVIZ)
+test: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -219,6 +219,11 @@ def check_knowledge(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> list[
             problems.append(f"node {node.id!r}: unexpected kind")
 
     problems += list(_check_plan_rules(kb, vocab))
+    for node in kb.nodes:  # every root cause can be marked on the body chart
+        if node.located is not None and node.located not in vocab.regions:
+            problems.append(f"node {node.id}: located {node.located!r} is not a region")
+        elif node.located is None and node.kind == "root_cause":
+            problems.append(f"node {node.id}: a root cause needs located: a body-chart region")
     # every citation names a source that exists
     source_ids = {s.id for s in kb.sources}
     for where, citation in _citations(kb):

@@ -56,6 +56,9 @@ class Node(_Strict):
         default=False, description="reasoned about per side (left and right copies)"
     )
     prior: Prior = Field(description="how likely it is when none of its causes is present")
+    located: str | None = Field(
+        default=None, description="the body-chart region where it sits (root causes)"
+    )
     sources: tuple[Citation, ...] = ()
 
 
