@@ -40,6 +40,8 @@ class OutputFormat(StrEnum):
 class PlanFormat(StrEnum):
     text = "text"
     json = "json"
+    html = "html"
+    pdf = "pdf"
     ics = "ics"
 
 
@@ -129,7 +131,7 @@ def plan(
     output_format: Annotated[
         PlanFormat,
         typer.Option("--format", "-f",
-                     help="text for people, json for programs, ics for a calendar"),
+                     help="text, json, html or pdf (the handout), ics (a calendar)"),
     ] = PlanFormat.text,
     start: Annotated[
         str | None,
@@ -154,14 +156,17 @@ def plan(
 
     from crux.assess import assess as run
     from crux.assess import shipped_model
-    from crux.plan import build_plan, render_text, to_ics
+    from crux.plan import build_plan, render_html, render_pdf, render_text, to_ics
 
     model = shipped_model()
     result = build_plan(case.known(), run(case, model), model.kb, start=first, weeks=weeks)
     if output_format is PlanFormat.text:
         typer.echo(render_text(result), nl=False)
-    elif output_format is PlanFormat.ics:
-        sys.stdout.buffer.write(to_ics(result))
+    elif output_format is PlanFormat.html:
+        typer.echo(render_html(result), nl=False)
+    elif output_format in (PlanFormat.ics, PlanFormat.pdf):
+        made = to_ics(result) if output_format is PlanFormat.ics else render_pdf(result)
+        sys.stdout.buffer.write(made)
         sys.stdout.flush()
     else:
         typer.echo(result.model_dump_json(indent=2))

@@ -16,12 +16,14 @@ from typing import Any
 
 from crux.contract import Assessment
 from crux.knowledge.schema import KnowledgeBase
-from crux.plan._build import PlanError, case_dict, other, routine, select
+from crux.plan._build import PlanError, addressed, case_dict, other, routine, select
 from crux.plan._calendar import to_ics
-from crux.plan._model import Day, LeftOut, Plan, PlanItem
+from crux.plan._handout import render_html, render_pdf
+from crux.plan._model import Day, LeftOut, Pain, Plan, PlanItem, Why
 from crux.plan._person import Person, person_of
 from crux.plan._schedule import schedule
 from crux.plan._text import render_text
+from crux.vocabulary import load_vocabulary
 
 __all__ = [
     "Day",
@@ -32,11 +34,27 @@ __all__ = [
     "PlanItem",
     "build_plan",
     "person_of",
+    "render_html",
+    "render_pdf",
     "render_text",
     "to_ics",
 ]
 
 DEFAULT_WEEKS = 4
+
+
+def _node_label(kb: KnowledgeBase, node_id: str) -> str:
+    try:
+        return kb.node(node_id).label
+    except KeyError:
+        return node_id.replace("_", " ")
+
+
+def _located(kb: KnowledgeBase, node_id: str) -> str | None:
+    try:
+        return kb.node(node_id).located
+    except KeyError:
+        return None
 
 
 def build_plan(case: Any, assessment: Assessment, kb: KnowledgeBase,
@@ -69,11 +87,25 @@ def build_plan(case: Any, assessment: Assessment, kb: KnowledgeBase,
         ("release", "realign", "mobilise", "stretch", "strengthen")
     ]
     do_now = [assessment.triage.advice, *gate.say] if level != "self_care" else []
+    regions = load_vocabulary().regions
+    pain = [Pain(region=c["region"], side=c.get("side", "central"),
+                 label=f"{regions.get(c['region'], c['region'])}"
+                       + (f" ({c['side']})" if c.get("side") in ("left", "right", "both") else ""))
+            for c in data.get("complaints") or [] if "region" in c]
+    found = addressed(assessment, kb, rules)
+    why = [
+        Why(id=rc.id, label=found[rc.id].label, probability=round(rc.probability, 3),
+            side=rc.side, located=_located(kb, rc.id),
+            chain=[_node_label(kb, n) for n in rc.explanation], summary=rc.summary)
+        for rc in assessment.root_causes if rc.id in found
+    ] if level == "self_care" else []
     return Plan(
         knowledge_version=kb.version,
         triage_level=level,
         triage_advice=assessment.triage.advice,
         do_now=do_now,
+        pain=pain,
+        why=why,
         routine=daily,
         routine_minutes=round(sum(i.minutes for i in daily), 1),
         around_runs=around_runs,

@@ -51,6 +51,24 @@ class PlanItem(_Out):
     sources: list[Cited]
 
 
+class Why(_Out):
+    """One root cause the plan works on, with its chain to where it hurts in plain words."""
+
+    id: str
+    label: str
+    probability: float
+    side: Literal["left", "right"] | None = None
+    located: str | None = Field(default=None, description="body-chart region where it sits")
+    chain: list[str] = Field(description="labels from the root cause to what hurts")
+    summary: str
+
+
+class Pain(_Out):
+    region: str
+    side: str
+    label: str
+
+
 class LeftOut(_Out):
     id: str
     label: str
@@ -70,6 +88,8 @@ class Plan(_Out):
     triage_level: Literal["emergency", "urgent", "soon", "self_care"]
     triage_advice: str
     do_now: list[str]
+    pain: list[Pain] = Field(description="where it hurts, from the case")
+    why: list[Why] = Field(description="the root causes the plan works on, and their chains")
     routine: list[PlanItem]
     routine_minutes: float
     around_runs: list[PlanItem]
