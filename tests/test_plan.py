@@ -330,3 +330,12 @@ def test_the_calendar_round_trips_and_matches_the_schedule(
     for day in plan.schedule:
         assert done.get(day.date, set()) == set(day.routine)
         assert (day.date in rest) == (day.runner_day in ("recovery", "day_off", "light"))
+
+
+def test_every_exercise_says_how_much_in_numbers() -> None:
+    for i in KB.interventions:
+        if i.who == "self" and i.kind in ("release", "realign", "mobilise", "stretch",
+                                          "strengthen"):
+            d = i.dose
+            assert d.hold_s or d.reps or d.minutes or d.times_per_week, f"{i.id}: no dose"
+            assert any(c.source for c in i.sources)
