@@ -276,10 +276,15 @@ class ExactEngine:
     Thread-safe: the only state is the cache of compiled trees.
     """
 
-    def __init__(self, network: Network, cached_trees: int = CACHED_TREES) -> None:
+    def __init__(self, network: Network, cached_trees: int = CACHED_TREES,
+                 families: Iterable[frozenset[int]] = ()) -> None:
+        """``families``: more sets of variables every tree must hold in one clique (sets
+        of causes a caller will read together, such as the causes of a question's
+        answers), beyond each variable with its parents."""
         self.network = network
         n = len(network.variables)
         self._families = [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
+        self._families += [f for f in dict.fromkeys(families) if f not in self._families]
         self._order = _order_for(n, tuple(self._families))
         self._cpts: list[tuple[list[int], np.ndarray]] = []
         for i, var in enumerate(network.variables):
