@@ -52,7 +52,7 @@ from crux.vocabulary import load_vocabulary
 
 _EPS = 1e-6
 MAX_PRESENT = 4  # present findings one answer may add (2^n Quickscore terms)
-NEAR_ROOT_ENTRIES = 2**12
+NEAR_ROOT_ENTRIES = 2**14
 READING_GROWTH = 0.05  # how much larger the tree may grow to read answers on one clique
 
 
