@@ -398,22 +398,38 @@ class Chooser:
         engine = self.engine
         tree = cal.compiled.tree
         network = self.model.network
-        def holder(findings: frozenset[int]) -> int | None:
+        def holders(findings: frozenset[int]) -> list[int]:
             parents = frozenset(p for i in findings for p in network.findings[i].parents)
-            try:
-                return tree.holding_near_root(parents, NEAR_ROOT_ENTRIES) if parents else tree.root
-            except ValueError:
-                return None
+            return tree.holders(parents, NEAR_ROOT_ENTRIES) if parents else [tree.root]
 
-        # a question whose findings all share a clique is read on that one clique (few
-        # cliques keep the calibrations with each target on cheap); the rest set by set
-        home: dict[frozenset[int], int | None] = {}
+        # a question whose findings all share a clique is read on that one clique, the
+        # rest set by set; as few cliques as can hold them all, nearest the root first (few
+        # cliques keep turning each target on cheap)
+        units: list[tuple[list[frozenset[int]], list[int]]] = []
         for plan in plans:
-            sets = [a for terms in plan for a, _ in terms if a]
-            shared = holder(frozenset().union(*sets)) if sets else None
-            for a in sets:
-                if a not in home:
-                    home[a] = shared if shared is not None else holder(a)
+            sets = list(dict.fromkeys(a for terms in plan for a, _ in terms if a))
+            shared = holders(frozenset().union(*sets)) if sets else []
+            if shared:
+                units.append((sets, shared))
+            else:
+                units += [([a], holders(a)) for a in sets]
+        home: dict[frozenset[int], int | None] = {}
+        open_units = [u for u in units if u[1]]
+        for sets, _ in units:
+            if not _:
+                for a in sets:
+                    home.setdefault(a, None)
+        while open_units:
+            count: dict[int, int] = defaultdict(int)
+            for _, options in open_units:
+                for k in options:
+                    count[k] += 1
+            best = max(count, key=lambda k: (count[k], -tree.depth[k], -k))
+            for sets, options in open_units:
+                if best in options:
+                    for a in sets:
+                        home.setdefault(a, best)
+            open_units = [u for u in open_units if best not in u[1]]
         cliques = sorted({k for k in home.values() if k is not None})
         values: dict[frozenset[int], tuple[float, np.ndarray]] = {
             frozenset(): (1.0, prior.copy())

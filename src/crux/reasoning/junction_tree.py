@@ -189,17 +189,18 @@ class JunctionTree:
                 k = self.cliques[k].parent
         return out
 
-    def holding_near_root(self, members: frozenset[int], max_entries: int) -> int:
-        """A clique holding all of ``members``: the one closest to the root among those
-        of at most ``max_entries`` table entries (the smallest when none is that small).
-        Reading it after evidence elsewhere costs the shortest path."""
-        small = [
-            k for k, c in enumerate(self.cliques)
-            if members <= set(c.variables) and 2 ** len(c.variables) <= max_entries
-        ]
-        if not small:
-            return self.holding(members)
-        return min(small, key=lambda k: (self.depth[k], len(self.cliques[k].variables), k))
+    def holders(self, members: frozenset[int], max_entries: int) -> list[int]:
+        """The cliques holding all of ``members`` with at most ``max_entries`` table
+        entries; the smallest holder when none is that small; none when no clique holds
+        them all."""
+        small = [k for k, c in enumerate(self.cliques)
+                 if members <= set(c.variables) and 2 ** len(c.variables) <= max_entries]
+        if small:
+            return small
+        try:
+            return [self.holding(members)]
+        except ValueError:
+            return []
 
     def holding(self, members: frozenset[int]) -> int:
         """The smallest clique holding all of ``members``."""
