@@ -84,7 +84,9 @@ def _complaint(match: ComplaintMatch, complaints: list[Any], side: str | None) -
     return False if any_complaint(region, complaints, side) else None
 
 
+@cache
 def _is_detail(match: ComplaintMatch) -> bool:
+    """Whether the match asks for more than a region and side (frozen: kept once read)."""
     return any(
         value is not None
         for key, value in match
