@@ -34,7 +34,6 @@ from functools import lru_cache
 import numpy as np
 
 from crux.reasoning.junction_tree import (
-    Child,
     JunctionTree,
     build,
     clique_size,
@@ -120,27 +119,39 @@ class Calibrated:
     up: list[np.ndarray]  # per clique: its normalised message to its parent
     totals: list[float]  # per clique: the total that message was divided by
     log_likelihood: float
-    _calibrated: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _calibrated: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict
+    )
+    _up_inverse: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def _inverse_up(self, k: int) -> np.ndarray:
+        """1 / the kept message from ``k`` up (0 where it is 0), made once."""
+        hit = self._up_inverse.get(k)
+        if hit is None:
+            hit = self._up_inverse[k] = _inverse(self.up[k])
+        return hit
 
     def posteriors(self) -> np.ndarray:
         """Every hidden variable's posterior given the calibrated evidence."""
         return self.engine._distribute(self.compiled, self.collected, self.up)
 
-    def _belief(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Clique ``k``'s calibrated table (on the scale of the kept pass) and that table
-        reduced to what its children and its own marginals need; kept once made."""
+    def _belief(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Clique ``k``'s calibrated table (on the scale of the kept pass), that table
+        reduced to what its children and its own marginals need, and 1 / the message it
+        had from its parent (0 where that is 0); kept once made."""
         hit = self._calibrated.get(k)
         if hit is None:
             tree = self.compiled.tree
             clique = tree.cliques[k]
             b = self.collected[k]
+            inverse = np.ones(1)
             if clique.parent >= 0:
-                _, parent_reduced = self._belief(clique.parent)
-                msg = _child_entry(tree, clique.parent, k).down.apply(parent_reduced)
-                old = self.up[k]
-                ratio = np.divide(msg, old, out=np.zeros_like(old), where=old > 0)
-                b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
-            hit = self._calibrated[k] = (b, clique.reduce.apply(b))
+                parent_reduced = self._belief(clique.parent)[1]
+                msg = tree.entry[k].down.apply(parent_reduced)
+                b = (b.reshape(-1, clique.tail) * (msg * self._inverse_up(k)).reshape(1, -1)
+                     ).reshape(b.shape)
+                inverse = _inverse(msg)
+            hit = self._calibrated[k] = (b, clique.reduce.apply(b), inverse)
         return hit
 
     def clamped(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
@@ -168,7 +179,7 @@ class Calibrated:
             clique = tree.cliques[k]
             if variable in clique.variables:
                 if k in keep:
-                    b = self._belief(k)[0] * Layout.of((variable,), clique.variables).apply(on)
+                    b = self._belief(k)[0] * _unit(variable, clique.variables).apply(on)
                     total = float(b.sum())
                     if total <= 0.0:
                         return None
@@ -176,21 +187,18 @@ class Calibrated:
                 continue
             p = clique.parent
             parent = tree.cliques[p]
-            full, reduced = self._belief(p)
+            full, reduced, _ = self._belief(p)
             if p in changed:
                 red = changed_reduced.get(p)
                 if red is None:
                     red = changed_reduced[p] = parent.reduce.apply(changed[p])
             elif variable in parent.reduced:
-                red = reduced * Layout.of((variable,), parent.reduced).apply(on)
+                red = reduced * _unit(variable, parent.reduced).apply(on)
             else:
-                red = parent.reduce.apply(full * Layout.of((variable,), parent.variables).apply(on))
-            entry = _child_entry(tree, p, k)
-            msg = entry.down.apply(red)
-            old = entry.down.apply(reduced)
-            ratio = np.divide(msg, old, out=np.zeros_like(old), where=old > 0)
-            b = self._belief(k)[0]
-            b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
+                red = parent.reduce.apply(full * _unit(variable, parent.variables).apply(on))
+            msg = tree.entry[k].down.apply(red)
+            b, _, inverse = self._belief(k)
+            b = (b.reshape(-1, clique.tail) * (msg * inverse).reshape(1, -1)).reshape(b.shape)
             changed[k] = b
             if k in keep:
                 total = float(b.sum())
@@ -223,9 +231,7 @@ class Calibrated:
             for child in tree.cliques[k].children:
                 c = child.clique
                 if c in sent:
-                    ratio = np.divide(sent[c], self.up[c], out=np.zeros_like(sent[c]),
-                                      where=self.up[c] > 0)
-                    b = b * child.onto_parent.apply(ratio)
+                    b = b * child.onto_parent.apply(sent[c] * self._inverse_up(c))
             belief[k] = b
             if tree.cliques[k].parent >= 0:
                 sent[k] = tree.cliques[k].up.apply(b) / self.totals[k]
@@ -248,10 +254,9 @@ class Calibrated:
                 p = clique.parent
                 if p not in reduced:
                     reduced[p] = tree.cliques[p].reduce.apply(full[p])
-                msg = _child_entry(tree, p, k).down.apply(reduced[p])
-                old = sent.get(k, self.up[k])
-                ratio = np.divide(msg, old, out=np.zeros_like(old), where=old > 0)
-                b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
+                msg = tree.entry[k].down.apply(reduced[p])
+                inverse = _inverse(sent[k]) if k in sent else self._inverse_up(k)
+                b = (b.reshape(-1, clique.tail) * (msg * inverse).reshape(1, -1)).reshape(b.shape)
             full[k] = b
             if k in keep:
                 total = float(b.sum())
@@ -261,11 +266,15 @@ class Calibrated:
         return out, after / before
 
 
-def _child_entry(tree: JunctionTree, parent: int, child: int) -> Child:
-    for entry in tree.cliques[parent].children:
-        if entry.clique == child:
-            return entry
-    raise KeyError(child)
+def _inverse(table: np.ndarray) -> np.ndarray:
+    """1 / table where it is positive, 0 elsewhere."""
+    return np.divide(1.0, table, out=np.zeros_like(table), where=table > 0)
+
+
+@lru_cache(maxsize=4096)
+def _unit(variable: int, onto: tuple[int, ...]) -> Layout:
+    """How a 2-vector on ``variable`` lies on a table over ``onto``."""
+    return Layout.of((variable,), onto)
 
 
 class ExactEngine:

@@ -172,6 +172,11 @@ class JunctionTree:
         return sum(2 ** len(c.variables) for c in self.cliques)
 
     @cached_property
+    def entry(self) -> dict[int, Child]:
+        """Per clique (but the root): the edge to it, seen from its parent."""
+        return {c.clique: c for clique in self.cliques for c in clique.children}
+
+    @cached_property
     def depth(self) -> tuple[int, ...]:
         """Per clique: how many edges from the root."""
         depth = [0] * len(self.cliques)
