@@ -325,3 +325,27 @@ def test_the_terminal_refuses_an_age_out_of_range_and_asks_again() -> None:
     assert result.exit_code == 0, result.output
     assert "400 is outside 0 to 120" in result.output
     assert "Triage:" in result.output
+
+
+def test_kept_answer_effects_match_a_fresh_reading_as_the_case_grows() -> None:
+    # the effects of each answer are kept by the parts of the case a question reads;
+    # through a whole simulated interview they must equal a fresh reading every time
+    from crux.interview._gain import _ask_key
+
+    model = shipped_model()
+    vignette = dev_vignettes()[0]["case"]
+    interview = Interview(starting_case(vignette), model=model)
+    chooser = interview._chooser
+    for _ in range(8):
+        case = interview.case
+        evidence = case_evidence(model.kb, model.network, parse_case(case))
+        for ask in interview.candidates():
+            key = _ask_key(ask)
+            findings = chooser._reads.get(key, [])
+            if findings:
+                assert chooser.branches(ask, case, evidence) == chooser._branches_of(
+                    ask, case, evidence, findings, key)
+        choice = interview.next()
+        if choice.ask is None:
+            break
+        interview.answer(choice.ask, answer_in(vignette, choice.ask), choice.phase)

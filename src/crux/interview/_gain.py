@@ -23,6 +23,7 @@ ever compiles another tree.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +54,7 @@ from crux.vocabulary import load_vocabulary
 _EPS = 1e-6
 MAX_PRESENT = 4  # present findings one answer may add (2^n Quickscore terms)
 NEAR_ROOT_ENTRIES = 2**14
+MAX_KEPT_BRANCHES = 20_000  # answers' effects kept per knowledge base
 READING_GROWTH = 0.05  # how much larger the tree may grow to read answers on one clique
 
 
@@ -85,6 +87,16 @@ def _keys(when: Condition) -> list[str]:
     if when.sex is not None:
         return ["sex"]
     return []
+
+
+def _part(case: Mapping[str, Any], key: str) -> Any:
+    """The part of a case a question key reads (all complaints for a complaint key)."""
+    if key.startswith("complaint."):
+        return case.get("complaints")
+    if key in ("age", "sex"):
+        return case.get(key)
+    section, _, item = key.partition(".")
+    return (case.get(section) or {}).get(item)
 
 
 def _ask_key(ask: Ask) -> str:
@@ -129,6 +141,7 @@ class Chooser:
                 self._reads[key].append(f)
         self._kinds = [v.kind for v in model.network.variables]
         self.engine = ExactEngine(model.network, families=self._reading_families())
+        self._branches: dict[str, list[dict[int, bool]]] = {}
 
     def _reading_families(self) -> list[frozenset[int]]:
         """The causes of a question's answers that its gain reads together, kept in one
@@ -218,11 +231,23 @@ class Chooser:
     def branches(self, ask: Ask, case: Mapping[str, Any], evidence: Evidence
                  ) -> list[dict[int, bool]]:
         """The distinct changes to the finding evidence that the answers make (each a
-        full assignment of the findings the question bears on)."""
+        full assignment of the findings the question bears on). They depend only on the
+        parts of the case the question's findings read, so they are kept by those."""
         key = _ask_key(ask)
         findings = self._reads.get(key, [])
         if not findings:
             return []
+        read = json.dumps([ask.id, [_part(case, k) for f in findings for k in _keys(f.when)]],
+                          sort_keys=True, default=str)
+        hit = self._branches.get(read)
+        if hit is None:
+            if len(self._branches) > MAX_KEPT_BRANCHES:
+                self._branches.clear()
+            hit = self._branches[read] = self._branches_of(ask, case, evidence, findings, key)
+        return hit
+
+    def _branches_of(self, ask: Ask, case: Mapping[str, Any], evidence: Evidence,
+                     findings: list[Finding], key: str) -> list[dict[int, bool]]:
         network = self.model.network
         touched: set[int] = set()
         for f in findings:
