@@ -148,8 +148,7 @@ class Calibrated:
             if clique.parent >= 0:
                 parent_reduced = self._belief(clique.parent)[1]
                 msg = tree.entry[k].down.apply(parent_reduced)
-                b = (b.reshape(-1, clique.tail) * (msg * self._inverse_up(k)).reshape(1, -1)
-                     ).reshape(b.shape)
+                b = _on_tail(b, clique.tail, msg * self._inverse_up(k))
                 inverse = _inverse(msg)
             hit = self._calibrated[k] = (b, clique.reduce.apply(b), inverse)
         return hit
@@ -179,11 +178,11 @@ class Calibrated:
             clique = tree.cliques[k]
             if variable in clique.variables:
                 if k in keep:
-                    b = self._belief(k)[0] * _unit(variable, clique.variables).apply(on)
-                    total = float(b.sum())
-                    if total <= 0.0:
+                    normal = _normalised(self._belief(k)[0]
+                                         * _unit(variable, clique.variables).apply(on))
+                    if normal is None:
                         return None
-                    out[k] = b / total
+                    out[k] = normal
                 continue
             p = clique.parent
             parent = tree.cliques[p]
@@ -198,13 +197,12 @@ class Calibrated:
                 red = parent.reduce.apply(full * _unit(variable, parent.variables).apply(on))
             msg = tree.entry[k].down.apply(red)
             b, _, inverse = self._belief(k)
-            b = (b.reshape(-1, clique.tail) * (msg * inverse).reshape(1, -1)).reshape(b.shape)
-            changed[k] = b
+            b = changed[k] = _on_tail(b, clique.tail, msg * inverse)
             if k in keep:
-                total = float(b.sum())
-                if total <= 0.0:
+                normal = _normalised(b)
+                if normal is None:
                     return None
-                out[k] = b / total
+                out[k] = normal
         return out
 
     def insert(
@@ -256,14 +254,26 @@ class Calibrated:
                     reduced[p] = tree.cliques[p].reduce.apply(full[p])
                 msg = tree.entry[k].down.apply(reduced[p])
                 inverse = _inverse(sent[k]) if k in sent else self._inverse_up(k)
-                b = (b.reshape(-1, clique.tail) * (msg * inverse).reshape(1, -1)).reshape(b.shape)
+                b = _on_tail(b, clique.tail, msg * inverse)
             full[k] = b
             if k in keep:
-                total = float(b.sum())
-                if total <= 0.0:
+                normal = _normalised(b)
+                if normal is None:
                     return None
-                out[k] = b / total
+                out[k] = normal
         return out, after / before
+
+
+def _on_tail(table: np.ndarray, tail: int, ratio: np.ndarray) -> np.ndarray:
+    """``table`` times ``ratio`` laid on its last axes (a clique's separator to its parent,
+    ``tail`` entries)."""
+    return (table.reshape(-1, tail) * ratio.reshape(1, -1)).reshape(table.shape)
+
+
+def _normalised(table: np.ndarray) -> np.ndarray | None:
+    """``table`` summing to one; None when it sums to zero (impossible evidence)."""
+    total = float(table.sum())
+    return table / total if total > 0.0 else None
 
 
 def _inverse(table: np.ndarray) -> np.ndarray:
@@ -496,9 +506,7 @@ class ExactEngine:
             clique = tree.cliques[k]
             b = belief[k]
             if clique.parent >= 0:
-                sent = up[k]
-                ratio = np.divide(down.pop(k), sent, out=np.zeros_like(sent), where=sent > 0)
-                b = (b.reshape(-1, clique.tail) * ratio.reshape(1, -1)).reshape(b.shape)
+                b = _on_tail(b, clique.tail, down.pop(k) * _inverse(up[k]))
             reduced = clique.reduce.apply(b)
             for child in clique.children:
                 down[child.clique] = child.down.apply(reduced)
