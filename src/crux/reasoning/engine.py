@@ -536,8 +536,7 @@ class ExactEngine:
         ``calibrated`` is ``calibrate(evidence)`` when the caller has it already."""
         cal = calibrated or self.calibrate(evidence)
         cliques = sorted(set(cliques))
-        base = cal.insert({}, cliques)
-        assert base is not None
+        base = {k: _normalised(cal._belief(k)[0]) for k in cliques}
         on = np.array([0.0, 1.0])
         tree = cal.compiled.tree
         nearest = cal.compiled.nearest()
@@ -547,10 +546,9 @@ class ExactEngine:
             if k == tree.root:
                 given.append(cal.clamped(int(v), cliques))
                 continue
-            layout = Layout.of((int(v),), tree.cliques[k].variables)
-            hit = cal.insert({k: layout.apply(on)}, cliques)
+            hit = cal.insert({k: _unit(int(v), tree.cliques[k].variables).apply(on)}, cliques)
             given.append(None if hit is None else hit[0])
-        return base[0], given
+        return base, given  # type: ignore[return-value]
 
     def posteriors_given_each(
         self, evidence: Evidence, extras: list[dict[int, bool]], variables: np.ndarray,
