@@ -14,12 +14,6 @@ _LEVEL_TITLE = {
 }
 
 
-def _label(kb: KnowledgeBase, node_id: str) -> str:
-    try:
-        return kb.node(node_id).label
-    except KeyError:
-        return node_id.replace("_", " ")
-
 
 def _pct(p: float) -> str:
     if p >= 0.995:
@@ -36,7 +30,7 @@ def render_text(assessment: Assessment, kb: KnowledgeBase) -> str:
     lines = [f"Triage: {_LEVEL_TITLE[a.triage.level]}", f"  {a.triage.advice}"]
     for rule in a.triage.rules:
         lines.append(
-            f"  - {rule.level}: suspected {_label(kb, rule.suspects)} "
+            f"  - {rule.level}: suspected {kb.label(rule.suspects)} "
             f"(rule {rule.id}; {', '.join(rule.sources)})"
         )
     lines.append("")
@@ -50,9 +44,9 @@ def render_text(assessment: Assessment, kb: KnowledgeBase) -> str:
             "see a practitioner for an assessment."
         )
     for i, rc in enumerate(a.root_causes[:5], start=1):
-        lines.append(f"  {i}. {_label(kb, rc.id)}{_side(rc.side)}: {_pct(rc.probability)}")
+        lines.append(f"  {i}. {kb.label(rc.id)}{_side(rc.side)}: {_pct(rc.probability)}")
         lines.append(f"     {rc.summary}")
-        chain = " -> ".join(_label(kb, n) for n in rc.explanation)
+        chain = " -> ".join(kb.label(n) for n in rc.explanation)
         lines.append(f"     Chain: {chain}")
         if rc.evidence:
             lines.append(f"     Because you said: {'; '.join(rc.evidence[:4])}")
@@ -60,11 +54,11 @@ def render_text(assessment: Assessment, kb: KnowledgeBase) -> str:
     lines.append("Conditions that fit:")
     for c in a.conditions[:5]:
         flag = f"  [red flag: rule {c.suspected_by}]" if c.suspected_by else ""
-        lines.append(f"  - {_label(kb, c.id)}{_side(c.side)}: {_pct(c.probability)}{flag}")
+        lines.append(f"  - {kb.label(c.id)}{_side(c.side)}: {_pct(c.probability)}{flag}")
     lines.append("")
     lines.append("Contributing factors:")
     for f in a.contributing_factors[:5]:
-        lines.append(f"  - {_label(kb, f.id)}: {_pct(f.probability)}")
+        lines.append(f"  - {kb.label(f.id)}: {_pct(f.probability)}")
     if a.next_questions:
         lines.append("")
         lines.append(

@@ -289,12 +289,6 @@ def cited(kb: KnowledgeBase, citations: tuple[Citation, ...]) -> tuple[Cited, ..
     )
 
 
-def _label(kb: KnowledgeBase, node_id: str) -> str:
-    try:
-        return kb.node(node_id).label
-    except KeyError:
-        return _spaced(node_id)
-
 
 def explain_node(kb: KnowledgeBase, node_id: str, vocab: Vocabulary) -> NodeExplanation:
     node = kb.node(node_id)
@@ -306,12 +300,12 @@ def explain_node(kb: KnowledgeBase, node_id: str, vocab: Vocabulary) -> NodeExpl
         lateral=node.lateral,
         sources=cited(kb, node.sources),
         caused_by=tuple(
-            Link(e.cause, _label(kb, e.cause), e.strength, e.because, e.sides,
+            Link(e.cause, kb.label(e.cause), e.strength, e.because, e.sides,
                  cited(kb, e.sources))
             for e in kb.edges if e.effect == node_id
         ),
         causes=tuple(
-            Link(e.effect, _label(kb, e.effect), e.strength, e.because, e.sides,
+            Link(e.effect, kb.label(e.effect), e.strength, e.because, e.sides,
                  cited(kb, e.sources))
             for e in kb.edges if e.cause == node_id
         ),
@@ -336,7 +330,7 @@ def explain_finding(kb: KnowledgeBase, finding_id: str, vocab: Vocabulary) -> Fi
         when=describe_condition(finding.when, vocab),
         leak=finding.leak,
         causes=tuple(
-            Cause(c.node, _label(kb, c.node), c.strength, cited(kb, c.sources))
+            Cause(c.node, kb.label(c.node), c.strength, cited(kb, c.sources))
             for c in finding.causes
         ),
         observes=finding.observes,
@@ -349,7 +343,7 @@ def explain_rule(kb: KnowledgeBase, rule_id: str, vocab: Vocabulary) -> RuleExpl
         id=rule.id,
         level=rule.level,
         suspects=rule.suspects,
-        suspects_label=_label(kb, rule.suspects),
+        suspects_label=kb.label(rule.suspects),
         when=describe_predicate(rule.when, vocab),
         advice=rule.advice,
         sources=cited(kb, rule.sources),

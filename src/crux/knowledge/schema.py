@@ -707,3 +707,10 @@ class KnowledgeBase(_Strict):
             if node.id == node_id:
                 return node
         raise KeyError(node_id)
+
+    def label(self, node_id: str) -> str:
+        """A node's label in plain words; an id with no node, spelled out."""
+        try:
+            return self.node(node_id).label
+        except KeyError:
+            return node_id.replace("_", " ")

@@ -43,12 +43,6 @@ __all__ = [
 DEFAULT_WEEKS = 4
 
 
-def _node_label(kb: KnowledgeBase, node_id: str) -> str:
-    try:
-        return kb.node(node_id).label
-    except KeyError:
-        return node_id.replace("_", " ")
-
 
 def _located(kb: KnowledgeBase, node_id: str) -> str | None:
     try:
@@ -96,7 +90,7 @@ def build_plan(case: Any, assessment: Assessment, kb: KnowledgeBase,
     why = [
         Why(id=rc.id, label=found[rc.id].label, probability=round(rc.probability, 3),
             side=rc.side, located=_located(kb, rc.id),
-            chain=[_node_label(kb, n) for n in rc.explanation], summary=rc.summary)
+            chain=[kb.label(n) for n in rc.explanation], summary=rc.summary)
         for rc in assessment.root_causes if rc.id in found
     ] if level == "self_care" else []
     return Plan(

@@ -71,15 +71,9 @@ def addressed(assessment: Assessment, kb: KnowledgeBase, rules: PlanRules) -> di
         old = out.get(node_id)
         if old is not None:
             p, sides = max(p, old.probability), old.sides | sides
-        out[node_id] = Found(node_id, _label(kb, node_id), p, sides, a.weights.get(kind, 1.0))
+        out[node_id] = Found(node_id, kb.label(node_id), p, sides, a.weights.get(kind, 1.0))
     return out
 
-
-def _label(kb: KnowledgeBase, node_id: str) -> str:
-    try:
-        return kb.node(node_id).label
-    except KeyError:
-        return node_id.replace("_", " ")
 
 
 def _side(item: Intervention, found: Mapping[str, Found], person: Person
