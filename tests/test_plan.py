@@ -142,7 +142,7 @@ def test_realign_only_the_side_pulled_forward(assessment: Assessment,
                                               case: dict[str, Any]) -> None:
     plan = plan_for(case, assessment)
     forward = {rc.side for rc in assessment.root_causes[: RULES.addressed.top_root_causes]
-               if rc.id == "rotated_pelvis" and rc.side
+               if rc.id == RULES.side_pulled_forward_from and rc.side
                and rc.probability >= RULES.addressed.root_cause_at_least}
     for item in all_items(plan):
         if item.kind == "realign" and BY_ID[item.id].side == "side_pulled_forward":

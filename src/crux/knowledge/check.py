@@ -44,6 +44,10 @@ def _check_plan_rules(kb: KnowledgeBase, vocab: Vocabulary) -> Iterator[str]:
     rules = kb.plan_rules
     if rules is None:
         return
+    node = next((n for n in kb.nodes if n.id == rules.side_pulled_forward_from), None)
+    if node is None or not node.lateral:
+        yield (f"plan_rules side_pulled_forward_from: {rules.side_pulled_forward_from!r} is "
+               "not a lateral node")
     ids = {i.id for i in kb.interventions}
     for field in ("always", "with_long_runs"):
         for ref in getattr(rules.runners, field):

@@ -663,6 +663,9 @@ class PlanRules(_Strict):
     """The rules a plan builder follows beyond each intervention's own data."""
 
     routine_minutes: float = Field(gt=0, description="about this long a day")
+    side_pulled_forward_from: str = Field(
+        description="the lateral node whose side is the side pulled forward (for realigning)"
+    )
     sharp_qualities: tuple[str, ...] = Field(description="pain qualities that count as sharp")
     knot_qualities: tuple[str, ...] = Field(description="pain qualities that mean a knot")
     routine_sources: tuple[Citation, ...] = Field(min_length=1)

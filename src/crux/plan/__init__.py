@@ -16,7 +16,7 @@ from typing import Any
 
 from crux.contract import Assessment
 from crux.knowledge.schema import KnowledgeBase
-from crux.plan._build import PlanError, addressed, case_dict, other, routine, select
+from crux.plan._build import ROUTINE_KINDS, PlanError, case_dict, other, routine, select
 from crux.plan._calendar import to_ics
 from crux.plan._handout import render_html, render_pdf
 from crux.plan._model import Day, LeftOut, Pain, Plan, PlanItem, Why
@@ -77,8 +77,7 @@ def build_plan(case: Any, assessment: Assessment, kb: KnowledgeBase,
     left_out = list(chosen.left_out)
     left_out += [
         LeftOut(id=k, label=v.label, reason="the daily routine is full; it can come later")
-        for k, v in chosen.items.items() if k not in shown and v.kind in
-        ("release", "realign", "mobilise", "stretch", "strengthen")
+        for k, v in chosen.items.items() if k not in shown and v.kind in ROUTINE_KINDS
     ]
     do_now = [assessment.triage.advice, *gate.say] if level != "self_care" else []
     regions = load_vocabulary().regions
@@ -86,7 +85,7 @@ def build_plan(case: Any, assessment: Assessment, kb: KnowledgeBase,
                  label=f"{regions.get(c['region'], c['region'])}"
                        + (f" ({c['side']})" if c.get("side") in ("left", "right", "both") else ""))
             for c in data.get("complaints") or [] if "region" in c]
-    found = addressed(assessment, kb, rules)
+    found = chosen.found
     why = [
         Why(id=rc.id, label=found[rc.id].label, probability=round(rc.probability, 3),
             side=rc.side, located=_located(kb, rc.id),

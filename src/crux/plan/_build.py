@@ -76,7 +76,7 @@ def addressed(assessment: Assessment, kb: KnowledgeBase, rules: PlanRules) -> di
 
 
 
-def _side(item: Intervention, found: Mapping[str, Found], person: Person
+def _side(item: Intervention, found: Mapping[str, Found], person: Person, forward_node: str
           ) -> tuple[str, str] | None:
     """(side, in words), or None when the side cannot be known."""
     if item.side == "not_sided":
@@ -90,20 +90,17 @@ def _side(item: Intervention, found: Mapping[str, Found], person: Person
             (side,) = sides
             return side, f"your {side} side (the painful side)"
         return "both", "both sides (both are painful)"
-    # side_pulled_forward: only where the assessment says which side
-    forward: set[str] = set()
-    for t in item.targets:
-        f = found.get(t)
-        if f is not None and f.sides and t == "rotated_pelvis":
-            forward |= f.sides
+    # side_pulled_forward: only where the assessment says which side (the side of the
+    # node the plan rules name)
+    f = found.get(forward_node) if forward_node in item.targets else None
+    forward = f.sides if f is not None else frozenset()
     if len(forward) == 1:
         (side,) = forward
         return side, f"your {side} side only (the side pulled forward)"
     return None
 
 
-def _cited(kb: KnowledgeBase, item: Intervention) -> list[Cited]:
-    titles = {s.id: s.title for s in kb.sources}
+def _cited(titles: Mapping[str, str], item: Intervention) -> list[Cited]:
     return [Cited(source=c.source, title=titles.get(c.source, c.source), says=c.says)
             for c in item.sources]
 
@@ -112,8 +109,8 @@ def _stop_rules(rules: PlanRules, kind: str) -> list[str]:
     return [r.say for r in rules.stop_rules if kind in r.kinds]
 
 
-def _item(kb: KnowledgeBase, rules: PlanRules, item: Intervention, found: Mapping[str, Found],
-          person: Person, side: tuple[str, str]) -> PlanItem:
+def _item(titles: Mapping[str, str], rules: PlanRules, item: Intervention,
+          found: Mapping[str, Found], person: Person, side: tuple[str, str]) -> PlanItem:
     sides = 2 if side[0] == "both" and item.dose.each_side else 1
     cautions = [
         c.note or f"take care: {c.when.replace('_', ' ')}"
@@ -141,12 +138,13 @@ def _item(kb: KnowledgeBase, rules: PlanRules, item: Intervention, found: Mappin
             for t in item.targets if t in found
         ],
         minutes=round(minutes(item.dose, sides), 1),
-        sources=_cited(kb, item),
+        sources=_cited(titles, item),
     )
 
 
 @dataclass
 class Selection:
+    found: dict[str, Found]  # what the assessment found that the plan works on
     items: dict[str, PlanItem]
     relevance: dict[str, float]
     left_out: list[LeftOut]
@@ -159,6 +157,7 @@ def select(kb: KnowledgeBase, rules: PlanRules, assessment: Assessment, person: 
     the releases the chosen stretches and realignments need."""
     found = addressed(assessment, kb, rules)
     by_id = {i.id: i for i in kb.interventions}
+    titles = {s.id: s.title for s in kb.sources}
     wanted = [i for i in kb.interventions if any(t in found for t in i.targets)]
     left: dict[str, LeftOut] = {}
     notes: list[str] = []
@@ -186,7 +185,8 @@ def select(kb: KnowledgeBase, rules: PlanRules, assessment: Assessment, person: 
                 if first.kind == "release" and not take(first, score):
                     reason = f"it follows {first.label}, which is left out"
                     break
-        side = _side(item, found, person) if reason is None else None
+        side = (_side(item, found, person, rules.side_pulled_forward_from)
+                if reason is None else None)
         if reason is None and side is None:
             reason = "which side is pulled forward is not known"
             notes.append(
@@ -197,7 +197,7 @@ def select(kb: KnowledgeBase, rules: PlanRules, assessment: Assessment, person: 
             left[item.id] = LeftOut(id=item.id, label=item.label, reason=reason)
             return False
         assert side is not None
-        items[item.id] = _item(kb, rules, item, found, person, side)
+        items[item.id] = _item(titles, rules, item, found, person, side)
         relevance[item.id] = score
         return True
 
@@ -211,7 +211,7 @@ def select(kb: KnowledgeBase, rules: PlanRules, assessment: Assessment, person: 
                                            else ()))
         for item_id in runner:
             take(by_id[item_id], 0.0)
-    return Selection(items, relevance, sorted(left.values(), key=lambda x: x.id), notes)
+    return Selection(found, items, relevance, sorted(left.values(), key=lambda x: x.id), notes)
 
 
 def _avoid_reason(when: str, note: str | None, person: Person) -> str:
