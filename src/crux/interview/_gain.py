@@ -38,7 +38,13 @@ from crux.contract import CaseError, parse_case
 from crux.interview._questions import Ask, apply
 from crux.knowledge.compile import variable_name
 from crux.knowledge.schema import Condition, Finding
-from crux.reasoning.engine import Calibrated, ExactEngine, ImpossibleEvidence
+from crux.reasoning.engine import (
+    Calibrated,
+    ExactEngine,
+    ImpossibleEvidence,
+    network_families,
+    order_for,
+)
 from crux.reasoning.evidence import (
     Observed,
     finding_variable,
@@ -46,7 +52,7 @@ from crux.reasoning.evidence import (
     to_evidence,
 )
 from crux.reasoning.information import entropy_bits
-from crux.reasoning.junction_tree import clique_size, eliminate, elimination_order
+from crux.reasoning.junction_tree import clique_size, eliminate
 from crux.reasoning.network import Evidence
 from crux.reasoning.tables import merged_links, noisy_or_off, place
 from crux.vocabulary import load_vocabulary
@@ -164,8 +170,8 @@ class Chooser:
                 candidates.add(frozenset(by_side[side] | by_side[None]))
             candidates.add(frozenset().union(*by_side.values()))
         n = len(network.variables)
-        families = [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
-        order = elimination_order(n, families)  # growth is judged on the network's order
+        families = network_families(network)
+        order = list(order_for(n, tuple(families)))  # the network's order (computed once)
         cliques = eliminate(n, families, order)
         budget = clique_size(cliques) * (1.0 + READING_GROWTH)
         kept: list[frozenset[int]] = []

@@ -46,8 +46,14 @@ from crux.reasoning.tables import Layout, Projection, merged_links, noisy_or_off
 CACHED_TREES = 32
 
 
+def network_families(network: Network) -> list[frozenset[int]]:
+    """Each hidden variable with its parents: the sets every tree must hold together."""
+    return [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
+
+
 @lru_cache(maxsize=8)
-def _order_for(n: int, families: tuple[frozenset[int], ...]) -> tuple[int, ...]:
+def order_for(n: int, families: tuple[frozenset[int], ...]) -> tuple[int, ...]:
+    """The min-fill elimination order of these families (kept for reuse)."""
     return tuple(elimination_order(n, list(families)))
 
 
@@ -302,9 +308,9 @@ class ExactEngine:
         answers), beyond each variable with its parents."""
         self.network = network
         n = len(network.variables)
-        self._families = [frozenset((i, *v.parents)) for i, v in enumerate(network.variables)]
+        self._families = network_families(network)
         self._families += [f for f in dict.fromkeys(families) if f not in self._families]
-        self._order = _order_for(n, tuple(self._families))
+        self._order = order_for(n, tuple(self._families))
         self._cpts: list[tuple[list[int], np.ndarray]] = []
         for i, var in enumerate(network.variables):
             parents, weights = merged_links(var.parents, var.weights)
