@@ -35,9 +35,12 @@ $(HANDOUT): | $(STAMP)
 run: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
 	$(BIN)/crux assess examples/heel_pain_runner.json
 
+# The database tests run on SQLite and on PostgreSQL: scripts/with-postgres starts a
+# throwaway server (Debian's postgresql, installed when missing) unless
+# CRUX_TEST_POSTGRES_URL already names one.
 test: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	scripts/with-postgres $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/inference.py

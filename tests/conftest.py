@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +55,46 @@ def heel_case() -> dict[str, Any]:
         "red_flags": {"bone_tenderness": False, "calf_swelling": False},
         "measurements": {"hip_extension_toe_off_deg": 6},
     }
+
+
+# --------------------------------------------------------------------------- databases
+
+POSTGRES_URL = os.environ.get("CRUX_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", "postgresql"]
+
+
+def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file, or a new database on the test PostgreSQL
+    server (`make test` and `.ci/run` start one; CRUX_TEST_POSTGRES_URL names it)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'crux.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("CRUX_TEST_POSTGRES_URL is not set (make test starts a PostgreSQL server)")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database(request.param, tmp_path)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Any]:
+    from crux.records import Store
+
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()

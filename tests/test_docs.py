@@ -49,3 +49,17 @@ def test_readme_shows_the_two_commands_and_the_disclaimer() -> None:
     assert "make run" in README
     assert "make test" in README
     assert "not a diagnosis" in README
+
+
+def test_every_setting_is_documented() -> None:
+    """Each CRUX_* environment variable the code or the set-up reads is in the README."""
+    import re
+
+    sources = [*(REPO / "src").rglob("*.py"), REPO / "Makefile", *(REPO / "scripts").iterdir(),
+               REPO / ".ci" / "run"]
+    settings = set()
+    for path in sources:
+        settings |= set(re.findall(r"\bCRUX_[A-Z_]+\b", path.read_text(encoding="utf-8")))
+    assert {"CRUX_DATABASE_URL", "CRUX_PASSWORD", "CRUX_TEST_POSTGRES_URL"} <= settings
+    for setting in sorted(settings):
+        assert f"`{setting}`" in README, f"README does not document the setting {setting}"

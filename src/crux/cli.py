@@ -8,7 +8,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,19 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(no_args_is_help=True, help="Check, inspect and export the knowledge base.")
 app.add_typer(kb_app, name="kb")
+db_app = typer.Typer(
+    no_args_is_help=True,
+    help="The records' database: SQLite by default, CRUX_DATABASE_URL for another.",
+)
+app.add_typer(db_app, name="db")
+clinic_app = typer.Typer(no_args_is_help=True, help="Clinics and their users.")
+app.add_typer(clinic_app, name="clinic")
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="a database URL (default: CRUX_DATABASE_URL, else the SQLite "
+                               "file in the user's data directory)"),
+]
 
 
 class OutputFormat(StrEnum):
@@ -419,6 +432,122 @@ def kb_coverage(
         typer.echo(json.dumps(ledger.to_dict(), indent=2))
     else:
         typer.echo(render_ledger_text(ledger), nl=False)
+
+def _store(url: str | None, migrate: bool = True) -> Any:
+    from crux.records import DatabaseError, Store
+
+    try:
+        return Store.open(url, migrate=migrate)
+    except DatabaseError as err:
+        _fail([str(err)], code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade(url: UrlOption = None) -> None:
+    """Create or migrate the database's tables to the newest version (Alembic)."""
+    from crux.records import current, head
+
+    store = _store(url, migrate=False)
+    before = current(store.engine)
+    store.upgrade()
+    after = current(store.engine)
+    if before == after:
+        typer.echo(f"{store.url}: already at {after} (the newest)")
+    else:
+        typer.echo(f"{store.url}: migrated from {before or 'empty'} to {after}")
+    assert after == head()
+
+
+@db_app.command("current")
+def db_current(url: UrlOption = None) -> None:
+    """Print the database's migration and the newest one."""
+    from crux.records import current, head
+
+    store = _store(url, migrate=False)
+    typer.echo(f"{store.url}: at {current(store.engine) or 'empty'}; newest {head()}")
+
+
+def _password(prompt: str) -> str:
+    """From CRUX_PASSWORD (scripts) or the terminal, asked twice."""
+    import os
+
+    given = os.environ.get("CRUX_PASSWORD")
+    if given:
+        return given
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+@clinic_app.command("create")
+def clinic_create(
+    name: Annotated[str, typer.Argument(help="the clinic's name")],
+    admin_email: Annotated[str, typer.Option("--admin-email", help="its first user, an admin")],
+    admin_name: Annotated[str, typer.Option("--admin-name", help="the admin's name")],
+    url: UrlOption = None,
+) -> None:
+    """Create a clinic and its first admin (password from CRUX_PASSWORD or asked)."""
+    from pydantic import ValidationError
+
+    from crux.records import RecordsError, UserIn, create_clinic
+
+    store = _store(url)
+    try:
+        admin = UserIn(email=admin_email, name=admin_name, role="admin",
+                       password=_password("Admin's password"))
+        with store.transaction() as db:
+            clinic, user = create_clinic(db, name, admin)
+    except ValidationError as err:
+        _fail([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()])
+    except RecordsError as err:
+        _fail([f"{err.field}: {err.message}" if err.field else err.message])
+    typer.echo(f"clinic {clinic.id} ({clinic.name}) with admin {user.email}")
+
+
+@clinic_app.command("add-user")
+def clinic_add_user(
+    clinic: Annotated[int, typer.Argument(help="the clinic's number")],
+    email: Annotated[str, typer.Option("--email", help="the user's email, to sign in with")],
+    name: Annotated[str, typer.Option("--name", help="the user's name")],
+    role: Annotated[str, typer.Option("--role", help="admin or practitioner")] = "practitioner",
+    url: UrlOption = None,
+) -> None:
+    """Add a user to a clinic (password from CRUX_PASSWORD or asked)."""
+    from pydantic import ValidationError
+
+    from crux.records import Actor, RecordsError, UserIn, add_user
+    from crux.records._tables import Clinic
+
+    store = _store(url)
+    try:
+        new = UserIn(email=email, name=name, role=role, password=_password("Password"))
+        with store.transaction() as db:
+            if db.get(Clinic, clinic) is None:
+                _fail([f"clinic: no clinic {clinic}"])
+            user = add_user(db, Actor(clinic, "system"), new)
+    except ValidationError as err:
+        _fail([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()])
+    except RecordsError as err:
+        _fail([f"{err.field}: {err.message}" if err.field else err.message])
+    typer.echo(f"user {user.id} ({user.email}, {user.role}) in clinic {clinic}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="the port")] = 8000,
+    url: UrlOption = None,
+) -> None:
+    """Serve the HTTP API (uvicorn) on the database, migrated first; OpenAPI at /docs."""
+    import uvicorn
+
+    from crux.api import create_app
+    from crux.assess import shipped_model
+
+    store = _store(url)
+    shipped_model()  # compile the knowledge before the first request
+    typer.echo(f"Crux API on http://{host}:{port}/api/v1 (docs at /docs), "
+               f"records in {store.url}", err=True)
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
 
 def main() -> None:
     app()

@@ -1,0 +1,151 @@
+"""Records: clinics, users, persons and what is kept about them, in a real database
+(SQLAlchemy 2, migrated by Alembic; SQLite by default, PostgreSQL by URL).
+
+Every function takes an open transaction (``Store.transaction()``) and the
+:class:`Actor` doing it; a person's data is reachable only through their clinic, and
+every read and write of it is written to the audit log in the same transaction.
+"""
+
+from crux.records._access import ROLES, Actor
+from crux.records._accounts import (
+    actor_for_token,
+    add_user,
+    create_clinic,
+    list_users,
+    me,
+    sign_in,
+    sign_out,
+)
+from crux.records._audit import entries as audit_entries
+from crux.records._database import URL_VARIABLE, DatabaseError, database_url, make_engine
+from crux.records._errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RecordsError,
+    Stale,
+    Unauthorised,
+)
+from crux.records._interviews import (
+    KeptInterview,
+    forget_expired,
+    keep_answers,
+    load_interview,
+    start_interview,
+)
+from crux.records._migrate import current, downgrade, head, upgrade
+from crux.records._people import (
+    add_assessment,
+    add_case,
+    add_plan,
+    create_person,
+    get_assessment,
+    get_case,
+    get_person,
+    get_plan,
+    latest_plan,
+    list_assessments,
+    list_cases,
+    list_persons,
+    update_person,
+)
+from crux.records._progress import (
+    actor_for_link,
+    add_progress,
+    create_link,
+    list_progress,
+    revoke_links,
+)
+from crux.records._shapes import (
+    AssessmentOut,
+    AuditOut,
+    CaseOut,
+    ClinicOut,
+    FunctionScore,
+    LinkIn,
+    LinkOut,
+    PersonChange,
+    PersonIn,
+    PersonOut,
+    PlanOut,
+    ProgressOut,
+    SignedIn,
+    UserIn,
+    UserOut,
+    progress_in_model,
+)
+from crux.records._store import Store
+from crux.records._transfer import PersonExport, erase_person, export_person, import_person
+
+__all__ = [
+    "ROLES",
+    "URL_VARIABLE",
+    "Actor",
+    "AssessmentOut",
+    "AuditOut",
+    "CaseOut",
+    "ClinicOut",
+    "Conflict",
+    "DatabaseError",
+    "Forbidden",
+    "FunctionScore",
+    "Invalid",
+    "KeptInterview",
+    "LinkIn",
+    "LinkOut",
+    "NotFound",
+    "PersonChange",
+    "PersonExport",
+    "PersonIn",
+    "PersonOut",
+    "PlanOut",
+    "ProgressOut",
+    "RecordsError",
+    "SignedIn",
+    "Stale",
+    "Store",
+    "Unauthorised",
+    "UserIn",
+    "UserOut",
+    "actor_for_link",
+    "actor_for_token",
+    "add_assessment",
+    "add_case",
+    "add_plan",
+    "add_progress",
+    "add_user",
+    "audit_entries",
+    "create_clinic",
+    "create_link",
+    "create_person",
+    "current",
+    "database_url",
+    "downgrade",
+    "erase_person",
+    "export_person",
+    "forget_expired",
+    "get_assessment",
+    "get_case",
+    "get_person",
+    "get_plan",
+    "head",
+    "import_person",
+    "keep_answers",
+    "latest_plan",
+    "list_assessments",
+    "list_cases",
+    "list_persons",
+    "list_progress",
+    "list_users",
+    "load_interview",
+    "make_engine",
+    "me",
+    "progress_in_model",
+    "revoke_links",
+    "sign_in",
+    "sign_out",
+    "start_interview",
+    "update_person",
+    "upgrade",
+]

@@ -1,0 +1,236 @@
+"""Persons and their cases, assessments and plans. Every query goes through the person,
+and the person through the acting user's clinic: another clinic's record is "not found"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from crux.records import _audit
+from crux.records._access import Actor
+from crux.records._errors import NotFound, Stale
+from crux.records._shapes import (
+    AssessmentOut,
+    CaseOut,
+    PersonChange,
+    PersonIn,
+    PersonOut,
+    PlanOut,
+)
+from crux.records._tables import AssessmentRow, Case, Person, PlanRow, now
+
+MAX_LISTED = 500
+
+
+def person_row(db: Session, actor: Actor, person_id: uuid.UUID) -> Person:
+    """The person, if the actor may see them (their clinic; a link: only its person)."""
+    person = db.get(Person, person_id)
+    if (
+        person is None
+        or person.clinic_id != actor.clinic_id
+        or (actor.kind == "link" and actor.person_id != person_id)
+    ):
+        raise NotFound("no such person in your clinic", field="person_id")
+    return person
+
+
+def person_out(person: Person) -> PersonOut:
+    return PersonOut.model_validate(person, from_attributes=True)
+
+
+def create_person(db: Session, actor: Actor, new: PersonIn) -> PersonOut:
+    actor.must_be_user()
+    person = Person(clinic_id=actor.clinic_id, **new.model_dump())
+    db.add(person)
+    db.flush()
+    _audit.record(db, actor, "create", "person", person.id, person.id)
+    return person_out(person)
+
+
+def list_persons(db: Session, actor: Actor, search: str | None = None) -> list[PersonOut]:
+    actor.must_be_user()
+    query = select(Person).where(Person.clinic_id == actor.clinic_id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(Person.name.ilike(pattern) | Person.reference.ilike(pattern))
+    query = query.order_by(Person.name, Person.id).limit(MAX_LISTED)
+    found = [person_out(p) for p in db.scalars(query)]
+    _audit.record(db, actor, "read", "persons", detail=f"listed {len(found)}")
+    return found
+
+
+def get_person(db: Session, actor: Actor, person_id: uuid.UUID) -> PersonOut:
+    actor.must_be_user()
+    person = person_row(db, actor, person_id)
+    _audit.record(db, actor, "read", "person", person_id, person_id)
+    return person_out(person)
+
+
+def update_person(db: Session, actor: Actor, person_id: uuid.UUID, change: PersonChange,
+                  if_version: int | None = None) -> PersonOut:
+    """Change a person's details. With ``if_version`` the change applies only to that
+    version (Conflict otherwise), so two people editing at once never lose an update."""
+    actor.must_be_user()
+    person = person_row(db, actor, person_id)
+    if if_version is not None and person.version != if_version:
+        raise Stale(
+            f"the person changed since it was read (version {person.version}, not "
+            f"{if_version}); read it again and redo the change", field="If-Match",
+        )
+    for key, value in change.model_dump(exclude_unset=True).items():
+        if key == "name" and value is None:
+            continue
+        setattr(person, key, "" if key == "notes" and value is None else value)
+    person.updated_at = now()
+    try:
+        db.flush()
+    except StaleDataError:
+        raise Stale("the person changed at the same moment; read it again",
+                       field="If-Match") from None
+    _audit.record(db, actor, "update", "person", person_id, person_id)
+    return person_out(person)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def _case_out(case: Case) -> CaseOut:
+    return CaseOut(id=case.id, person_id=case.person_id, case=case.data,
+                   created_at=case.created_at)
+
+
+def add_case(db: Session, actor: Actor, person_id: uuid.UUID, case: dict[str, Any]) -> CaseOut:
+    """Keep a (validated) case; a case is never changed, a new one is added instead."""
+    actor.must_be_user()
+    person_row(db, actor, person_id)
+    row = Case(person_id=person_id, data=case, created_by=actor.id)
+    db.add(row)
+    db.flush()
+    _audit.record(db, actor, "create", "case", row.id, person_id)
+    return _case_out(row)
+
+
+def _case_row(db: Session, actor: Actor, case_id: uuid.UUID) -> Case:
+    row = db.get(Case, case_id)
+    if row is None:
+        raise NotFound("no such case in your clinic", field="case_id")
+    try:
+        person_row(db, actor, row.person_id)
+    except NotFound:
+        raise NotFound("no such case in your clinic", field="case_id") from None
+    return row
+
+
+def get_case(db: Session, actor: Actor, case_id: uuid.UUID) -> CaseOut:
+    actor.must_be_user()
+    row = _case_row(db, actor, case_id)
+    _audit.record(db, actor, "read", "case", case_id, row.person_id)
+    return _case_out(row)
+
+
+def list_cases(db: Session, actor: Actor, person_id: uuid.UUID) -> list[CaseOut]:
+    actor.must_be_user()
+    person = person_row(db, actor, person_id)
+    _audit.record(db, actor, "read", "cases", None, person_id)
+    return [_case_out(c) for c in person.cases]
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def _assessment_out(row: AssessmentRow) -> AssessmentOut:
+    return AssessmentOut(id=row.id, case_id=row.case_id, knowledge_version=row.knowledge_version,
+                         triage_level=row.triage_level, assessment=row.data,
+                         created_at=row.created_at)
+
+
+def add_assessment(db: Session, actor: Actor, case_id: uuid.UUID,
+                   assessment: dict[str, Any]) -> AssessmentOut:
+    """Keep an assessment of a case, with the knowledge version that made it."""
+    actor.must_be_user()
+    case = _case_row(db, actor, case_id)
+    row = AssessmentRow(case_id=case_id, knowledge_version=assessment["knowledge_version"],
+                        triage_level=assessment["triage"]["level"], data=assessment)
+    db.add(row)
+    db.flush()
+    _audit.record(db, actor, "create", "assessment", row.id, case.person_id)
+    return _assessment_out(row)
+
+
+def _assessment_row(db: Session, actor: Actor, assessment_id: uuid.UUID) -> AssessmentRow:
+    row = db.get(AssessmentRow, assessment_id)
+    if row is None:
+        raise NotFound("no such assessment in your clinic", field="assessment_id")
+    try:
+        _case_row(db, actor, row.case_id)
+    except NotFound:
+        raise NotFound("no such assessment in your clinic", field="assessment_id") from None
+    return row
+
+
+def get_assessment(db: Session, actor: Actor, assessment_id: uuid.UUID
+                   ) -> tuple[AssessmentOut, dict[str, Any]]:
+    """The assessment and the case it assessed."""
+    actor.must_be_user()
+    row = _assessment_row(db, actor, assessment_id)
+    _audit.record(db, actor, "read", "assessment", assessment_id, row.case.person_id)
+    return _assessment_out(row), row.case.data
+
+
+def list_assessments(db: Session, actor: Actor, case_id: uuid.UUID) -> list[AssessmentOut]:
+    actor.must_be_user()
+    case = _case_row(db, actor, case_id)
+    _audit.record(db, actor, "read", "assessments", case_id, case.person_id)
+    return [_assessment_out(a) for a in case.assessments]
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _plan_out(row: PlanRow) -> PlanOut:
+    return PlanOut(id=row.id, assessment_id=row.assessment_id,
+                   knowledge_version=row.knowledge_version, start=row.start, weeks=row.weeks,
+                   plan=row.data, created_at=row.created_at)
+
+
+def add_plan(db: Session, actor: Actor, assessment_id: uuid.UUID, plan: dict[str, Any],
+             start: date, weeks: int) -> PlanOut:
+    actor.must_be_user()
+    assessment = _assessment_row(db, actor, assessment_id)
+    row = PlanRow(assessment_id=assessment_id, knowledge_version=plan["knowledge_version"],
+                  start=start, weeks=weeks, data=plan)
+    db.add(row)
+    db.flush()
+    _audit.record(db, actor, "create", "plan", row.id, assessment.case.person_id)
+    return _plan_out(row)
+
+
+def get_plan(db: Session, actor: Actor, plan_id: uuid.UUID) -> PlanOut:
+    actor.must_be_user()
+    row = db.get(PlanRow, plan_id)
+    if row is None:
+        raise NotFound("no such plan in your clinic", field="plan_id")
+    try:
+        _assessment_row(db, actor, row.assessment_id)
+    except NotFound:
+        raise NotFound("no such plan in your clinic", field="plan_id") from None
+    _audit.record(db, actor, "read", "plan", plan_id, row.assessment.case.person_id)
+    return _plan_out(row)
+
+
+def latest_plan(db: Session, actor: Actor, person_id: uuid.UUID) -> PlanOut | None:
+    """The person's newest plan (what their link shows)."""
+    person_row(db, actor, person_id)
+    row = db.scalar(
+        select(PlanRow).join(AssessmentRow).join(Case)
+        .where(Case.person_id == person_id)
+        .order_by(PlanRow.created_at.desc(), PlanRow.id).limit(1)
+    )
+    _audit.record(db, actor, "read", "plan", None if row is None else row.id, person_id,
+                  detail="latest")
+    return None if row is None else _plan_out(row)
