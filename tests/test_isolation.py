@@ -107,3 +107,56 @@ def test_no_route_crosses_clinics(kind: str, tmp_path: Any) -> None:
                            headers=a.headers).json()
         assert after == before
         store.close()
+
+
+def test_every_route_to_a_persons_data_writes_the_audit_log(tmp_path: Any) -> None:
+    """Walk the routes again as the person's own clinic (and their link): each one that
+    reads or writes the person's data succeeds and adds to the person's audit trail."""
+    from sqlalchemy import func, select
+
+    from crux.records import Store
+    from crux.records._tables import AuditEntry
+
+    store = Store.open(f"sqlite:///{tmp_path / 'audit.db'}")
+    client = client_for(store)
+    a = sign_up(client, store, "Alpha")
+    ids = keep_person(client, a)
+    ids["interview_id"] = client.post(f"{PREFIX}/interviews", headers=a.headers, json={
+        "case": heel_case(), "person_id": ids["person_id"]}).json()["id"]
+    exported = client.get(f"{PREFIX}/persons/{ids['person_id']}/export",
+                          headers=a.headers).json()
+
+    def trail() -> int:
+        with store.transaction() as db:
+            return db.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.person_id == ids["person_id"])) or 0
+
+    spec = client.get(f"{PREFIX}/openapi.json").json()
+    walked = []
+    operations = [(path, method) for path, ops in spec["paths"].items() for method in ops]
+    # the person's own routes first, then revoking the links, erasing the person last
+    operations.sort(key=lambda x: (x[1] == "delete", x[0].endswith("{person_id}")))
+    names = ("{person_id}", "{case_id}", "{assessment_id}", "{plan_id}", "{interview_id}",
+             "{link}")
+    for path, method in operations:
+        route = path.removeprefix(PREFIX)
+        if not any(n in route for n in names):
+            continue
+        body = BODIES.get((method, route))
+        if route == "/interviews/{interview_id}/answer":
+            now = client.get(f"{PREFIX}/interviews/{ids['interview_id']}",
+                             headers=a.headers).json()
+            body = {"question": now["question"]["id"], "dont_know": True}
+        url = _filled(path, {**ids, "name": "case"})
+        before = trail()
+        got = client.request(method.upper(), url, headers=a.headers,
+                             json=_filled(body, ids) if body is not None else None)
+        assert got.status_code < 300, (method, route, got.status_code, got.text)
+        assert trail() > before, f"{method.upper()} {route} left no audit entry"
+        walked.append((method, route))
+    assert len(walked) >= 20
+    assert ("delete", "/persons/{person_id}") in walked
+    # the erasure left the trail, and the export can come back
+    back = client.post(f"{PREFIX}/persons/import", json=exported, headers=a.headers)
+    assert back.status_code == 201
+    store.close()

@@ -344,3 +344,21 @@ def test_progress_names_only_known_exercises_and_regions(store: Any) -> None:
         entry(day=date(2026, 12, 1), pain=[{"region": "elbow_tip", "score": 3}])
     with pytest.raises(ValidationError, match="less than or equal to 10"):
         entry(day=date(2026, 12, 1), pain=[{"region": "heel", "score": 11}])
+
+
+def test_interviews_are_kept_for_a_day_and_then_forgotten(store: Any) -> None:
+    start = {"version": 1, "complaints": [{"region": "neck", "side": "central"}]}
+    with store.transaction() as db:
+        token, kept = records.start_interview(db, None, start)
+        old, _ = records.start_interview(db, None, start, hours=-1)
+    assert kept.key != token  # only the token's hash is kept
+    with store.transaction() as db:
+        assert records.load_interview(db, None, token).start == start
+        with pytest.raises(records.NotFound):
+            records.load_interview(db, None, old)
+        assert records.forget_expired(db) == 1
+    with store.transaction() as db:
+        assert records.forget_expired(db) == 0
+        records.keep_answers(db, None, token, [{"question": "q", "answer": None}], 1)
+    with store.transaction() as db, pytest.raises(records.Stale):
+        records.keep_answers(db, None, token, [], 1)

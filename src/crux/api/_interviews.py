@@ -137,6 +137,7 @@ def start(caller: CallerDep, body: Start) -> InterviewState:
     known = case.known()
     interview = _make(caller)(known)
     with caller.maybe_signed_in() as (db, actor):
+        records.forget_expired(db)  # interviews past their day are deleted as new ones start
         token, kept = records.start_interview(db, actor, known, body.person_id)
     live = Live(interview, kept.version)
     caller.services.interviews.put(kept.key, live)

@@ -27,8 +27,8 @@ class Shared(BaseModel):
 def shared(caller: CallerDep, link: Link) -> Shared:
     with caller.through_link(link) as (db, actor):
         assert actor.person_id is not None
-        person = records._people.person_row(db, actor, actor.person_id)
-        return Shared(name=person.name, plan=records.latest_plan(db, actor, actor.person_id),
+        return Shared(name=records.person_name(db, actor, actor.person_id),
+                      plan=records.latest_plan(db, actor, actor.person_id),
                       progress=records.list_progress(db, actor, actor.person_id))
 
 

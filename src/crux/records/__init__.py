@@ -48,6 +48,7 @@ from crux.records._people import (
     list_assessments,
     list_cases,
     list_persons,
+    person_name,
     update_person,
 )
 from crux.records._progress import (
@@ -141,6 +142,7 @@ __all__ = [
     "load_interview",
     "make_engine",
     "me",
+    "person_name",
     "progress_in_model",
     "revoke_links",
     "sign_in",

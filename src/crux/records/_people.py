@@ -64,6 +64,13 @@ def list_persons(db: Session, actor: Actor, search: str | None = None) -> list[P
     return found
 
 
+def person_name(db: Session, actor: Actor, person_id: uuid.UUID) -> str:
+    """The name the clinic knows the person by (what their own link shows them)."""
+    person = person_row(db, actor, person_id)
+    _audit.record(db, actor, "read", "person", person_id, person_id, detail="name")
+    return person.name
+
+
 def get_person(db: Session, actor: Actor, person_id: uuid.UUID) -> PersonOut:
     actor.must_be_user()
     person = person_row(db, actor, person_id)
