@@ -66,6 +66,7 @@ def test_bad_json_and_bad_queries_are_problems_too(client: Any) -> None:
     got = client.post(f"{PREFIX}/assess", content=b"{not json",
                       headers={"content-type": "application/json"})
     assert got.status_code == 422 and got.headers["content-type"] == PROBLEM
+    assert got.json()["errors"][0]["field"] == "body"
     got = client.post(f"{PREFIX}/assess?questions=99", json=heel_case())
     assert got.status_code == 422
     assert got.json()["errors"][0]["field"] == "query.questions"
@@ -203,6 +204,8 @@ def test_an_interview_for_a_person_is_saved_and_stays_in_its_clinic(client: Any,
     assert state["asked"] == 1
     saved = client.post(f"{PREFIX}/interviews/{token}/save", headers=a.headers)
     assert saved.status_code == 201
+    again = client.post(f"{PREFIX}/interviews/{token}/save", headers=a.headers)
+    assert again.status_code == 409  # saved once, never twice
     cases = client.get(f"{PREFIX}/persons/{person['id']}/cases", headers=a.headers).json()
     assert [c["id"] for c in cases] == [saved.json()["case"]["id"]]
     cross = client.post(f"{PREFIX}/interviews", json={"case": start, "person_id": person["id"]},
@@ -254,6 +257,10 @@ def test_if_match_guards_a_change(client: Any, store: Any) -> None:
     assert ok.status_code == 200 and ok.headers["ETag"] != etag
     stale = client.patch(url, json={"notes": "second"}, headers={**a.headers, "If-Match": etag})
     assert stale.status_code == 412 and stale.json()["errors"][0]["field"] == "If-Match"
+    odd = client.patch(url, json={"notes": "x"}, headers={**a.headers, "If-Match": '"\u00b2"'.encode("latin-1")})
+    assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "If-Match"
+    null = client.patch(url, json={"name": None}, headers=a.headers)
+    assert null.status_code == 422 and null.json()["errors"][0]["field"] == "name"
     assert client.get(url, headers=a.headers).json()["notes"] == "first"
 
 
@@ -302,3 +309,22 @@ def test_only_admins_manage_users_and_read_the_audit_log(client: Any, store: Any
     log = client.get(f"{PREFIX}/audit?person_id={ids['person_id']}",
                      headers=admin.headers).json()
     assert log[0]["action"] == "read" and log[0]["entity"] == "person"
+
+
+def test_text_with_a_nul_is_refused_before_the_database(client: Any, store: Any) -> None:
+    a = sign_up(client, store, "Nul")
+    got = client.post(f"{PREFIX}/auth/token", json={"email": "a\u0000@b.c", "password": "x"})
+    assert got.status_code == 422 and got.json()["errors"][0]["field"] == "email"
+    got = client.post(f"{PREFIX}/persons", json={"name": "A\u0000"}, headers=a.headers)
+    assert got.status_code == 422 and got.json()["errors"][0]["field"] == "name"
+    got = client.get(f"{PREFIX}/persons?search=%00", headers=a.headers)
+    assert got.status_code == 422
+
+
+def test_persons_come_a_page_at_a_time(client: Any, store: Any) -> None:
+    a = sign_up(client, store, "Pages")
+    for name in ("Cy", "Al", "Bo"):
+        client.post(f"{PREFIX}/persons", json={"name": name}, headers=a.headers)
+    first = client.get(f"{PREFIX}/persons?limit=2", headers=a.headers).json()
+    rest = client.get(f"{PREFIX}/persons?limit=2&offset=2", headers=a.headers).json()
+    assert [p["name"] for p in first + rest] == ["Al", "Bo", "Cy"]

@@ -47,7 +47,7 @@ def test_clinic_create_and_add_user(url: str) -> None:
     assert made.exit_code == 0 and "clinic 1 (Bay) with admin a@bay.example" in made.output
     again = run("clinic", "create", "Bay", "--admin-email", "a@bay.example",
                 "--admin-name", "Ann", "--url", url)
-    assert again.exit_code == 2 and "email: a user with the email" in again.output
+    assert again.exit_code == 2 and "email: the email a@bay.example is already taken" in again.output
     added = run("clinic", "add-user", "1", "--email", "p@bay.example", "--name", "Pat",
                 "--url", url)
     assert added.exit_code == 0 and "practitioner" in added.output

@@ -3,6 +3,7 @@ between clinics, the audit log, export/import and erasure."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from pydantic import ValidationError
 from sqlalchemy import func, inspect, select
 
 from crux import records
@@ -161,7 +163,7 @@ def test_only_admins_add_users_and_emails_are_unique(store: Any) -> None:
     with store.transaction() as db, pytest.raises(records.Forbidden):
         records.add_user(db, practitioner, UserIn(email="q@roles.example", name="Q",
                                                   password=PASSWORD))
-    with store.transaction() as db, pytest.raises(records.Conflict, match="already exists"):
+    with store.transaction() as db, pytest.raises(records.Conflict, match="already taken"):
         records.add_user(db, admin, UserIn(email="P@roles.example", name="P2",
                                            password=PASSWORD))
 
@@ -261,9 +263,17 @@ def test_export_then_import_round_trips_exactly(store: Any) -> None:
     a, _ = clinic(store, "Exported")
     person = full_person(store, a)
     with store.transaction() as db:
+        token, _ = records.start_interview(db, a, {"version": 1, "complaints": [
+            {"region": "heel", "side": "left"}]}, person)
+        records.keep_answers(db, a, token, [{"question": "history.pregnant_weeks",
+                                             "answer": 0}], 1)
+    with store.transaction() as db:
         first = records.export_person(db, a, person)
+    assert len(first.interviews) == 1 and token not in first.model_dump_json()
     with store.transaction() as db:
         records.erase_person(db, a, person)
+    with store.transaction() as db, pytest.raises(records.NotFound):
+        records.load_interview(db, a, token)
     with store.transaction() as db:
         records.import_person(db, a, records.PersonExport.model_validate_json(
             first.model_dump_json()))
@@ -271,6 +281,8 @@ def test_export_then_import_round_trips_exactly(store: Any) -> None:
         second = records.export_person(db, a, person)
     assert second.model_dump_json() == first.model_dump_json()
     assert len(first.cases[0].assessments[0].plans) == 1 and len(first.progress) == 2
+    with store.transaction() as db:  # the interview came back with it, answers and all
+        assert records.load_interview(db, a, token).answers[0]["answer"] == 0
 
 
 def test_import_refuses_ids_already_kept_and_changes_nothing(store: Any) -> None:
@@ -279,7 +291,7 @@ def test_import_refuses_ids_already_kept_and_changes_nothing(store: Any) -> None
     with store.transaction() as db:
         doc = records.export_person(db, a, person)
     before = _counts(store)
-    with store.transaction() as db, pytest.raises(records.Conflict, match="already kept"):
+    with store.transaction() as db, pytest.raises(records.Conflict, match="already in use"):
         records.import_person(db, a, doc)
     assert _counts(store) == before
 
@@ -362,3 +374,67 @@ def test_interviews_are_kept_for_a_day_and_then_forgotten(store: Any) -> None:
         records.keep_answers(db, None, token, [{"question": "q", "answer": None}], 1)
     with store.transaction() as db, pytest.raises(records.Stale):
         records.keep_answers(db, None, token, [], 1)
+
+
+def test_an_import_must_agree_with_itself(store: Any) -> None:
+    a, _ = clinic(store, "Honest")
+    person = full_person(store, a)
+    with store.transaction() as db:
+        doc = records.export_person(db, a, person).model_dump(mode="json")
+        records.erase_person(db, a, person)
+    bad = [
+        (("cases", 0, "assessments", 0, "triage_level"), "emergency",
+         "cases[0].assessments[0].triage_level"),
+        (("progress", 0, "exercises_done"), ["juggling"], "progress[0].exercises_done"),
+        (("progress", 0, "pain", 0, "score"), 11, "progress[0].pain[0].score"),
+    ]
+    for path, value, field in bad:
+        changed = json.loads(json.dumps(doc))
+        target = changed
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+        with store.transaction() as db, pytest.raises(records.Invalid) as err:
+            records.import_person(db, a, records.PersonExport.model_validate(changed))
+        assert err.value.field == field
+    naive = json.loads(json.dumps(doc))
+    naive["person"]["created_at"] = "2026-01-01T00:00:00"
+    with pytest.raises(ValidationError, match="timezone"):
+        records.PersonExport.model_validate(naive)
+
+
+def test_a_migration_that_rebuilds_a_table_keeps_the_rows_pointing_to_it(
+        tmp_path: Any) -> None:
+    """On SQLite a table is changed by copying it; with foreign keys enforced, dropping the
+    old copy would cascade to every case, progress entry and link."""
+    from alembic.operations import Operations
+    from sqlalchemy import Column, Integer
+
+    from crux.records._migrate import migrating
+
+    store = records.Store.open(f"sqlite:///{tmp_path / 'rebuild.db'}")
+    a, _ = clinic(store, "Rebuilt")
+    full_person(store, a)
+    before = _counts(store)
+    with migrating(store.engine) as conn:
+        operations = Operations(MigrationContext.configure(conn))
+        with operations.batch_alter_table("persons", recreate="always") as batch:
+            batch.add_column(Column("extra", Integer, nullable=True))
+    assert _counts(store) == before
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again
+
+
+def test_a_change_of_nothing_makes_no_new_version_and_null_names_are_refused(
+        store: Any) -> None:
+    a, _ = clinic(store, "Nothing")
+    with store.transaction() as db:
+        person = records.create_person(db, a, PersonIn(name="N", reference="R1"))
+        same = records.update_person(db, a, person.id, PersonChange())
+        cleared = records.update_person(db, a, person.id, PersonChange(reference=None))
+    assert same.version == person.version
+    assert cleared.reference is None and cleared.version == person.version + 1
+    with pytest.raises(ValidationError, match="may not be null"):
+        PersonChange(name=None)
+    with pytest.raises(ValidationError, match="NUL"):
+        PersonIn(name="a\x00b")

@@ -455,7 +455,8 @@ def db_upgrade(url: UrlOption = None) -> None:
         typer.echo(f"{store.url}: already at {after} (the newest)")
     else:
         typer.echo(f"{store.url}: migrated from {before or 'empty'} to {after}")
-    assert after == head()
+    if after != head():
+        _fail([f"{store.url}: at {after}, not at the newest migration {head()}"], code=1)
 
 
 @db_app.command("current")
@@ -477,6 +478,19 @@ def _password(prompt: str) -> str:
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
+def _refused(err: Exception) -> None:
+    """A refusal by the records, one line per problem, naming the field."""
+    from pydantic import ValidationError
+
+    from crux.records import RecordsError
+
+    if isinstance(err, ValidationError):
+        _fail([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()])
+    if isinstance(err, RecordsError):
+        _fail([f"{err.field}: {err.message}" if err.field else err.message])
+    raise err
+
+
 @clinic_app.command("create")
 def clinic_create(
     name: Annotated[str, typer.Argument(help="the clinic's name")],
@@ -485,9 +499,7 @@ def clinic_create(
     url: UrlOption = None,
 ) -> None:
     """Create a clinic and its first admin (password from CRUX_PASSWORD or asked)."""
-    from pydantic import ValidationError
-
-    from crux.records import RecordsError, UserIn, create_clinic
+    from crux.records import UserIn, create_clinic
 
     store = _store(url)
     try:
@@ -495,10 +507,8 @@ def clinic_create(
                        password=_password("Admin's password"))
         with store.transaction() as db:
             clinic, user = create_clinic(db, name, admin)
-    except ValidationError as err:
-        _fail([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()])
-    except RecordsError as err:
-        _fail([f"{err.field}: {err.message}" if err.field else err.message])
+    except Exception as err:
+        _refused(err)
     typer.echo(f"clinic {clinic.id} ({clinic.name}) with admin {user.email}")
 
 
@@ -511,22 +521,15 @@ def clinic_add_user(
     url: UrlOption = None,
 ) -> None:
     """Add a user to a clinic (password from CRUX_PASSWORD or asked)."""
-    from pydantic import ValidationError
-
-    from crux.records import Actor, RecordsError, UserIn, add_user
-    from crux.records._tables import Clinic
+    from crux.records import Actor, UserIn, add_user
 
     store = _store(url)
     try:
         new = UserIn(email=email, name=name, role=role, password=_password("Password"))
         with store.transaction() as db:
-            if db.get(Clinic, clinic) is None:
-                _fail([f"clinic: no clinic {clinic}"])
             user = add_user(db, Actor(clinic, "system"), new)
-    except ValidationError as err:
-        _fail([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()])
-    except RecordsError as err:
-        _fail([f"{err.field}: {err.message}" if err.field else err.message])
+    except Exception as err:
+        _refused(err)
     typer.echo(f"user {user.id} ({user.email}, {user.role}) in clinic {clinic}")
 
 

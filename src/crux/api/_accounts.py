@@ -17,8 +17,8 @@ router = APIRouter(tags=["accounts"])
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=200)
+    email: records.Text = Field(min_length=1, max_length=320)
+    password: records.Text = Field(min_length=1, max_length=200)
 
 
 @router.post("/auth/token", response_model=records.SignedIn, summary="Sign in")

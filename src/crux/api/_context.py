@@ -14,9 +14,14 @@ from sqlalchemy.orm import Session
 
 from crux.api._live import LiveInterviews
 from crux.assess import Model, shipped_model
-from crux.records import Actor, Store, Unauthorised, actor_for_link, actor_for_token
-
-TOKEN_HOURS = 8.0
+from crux.records import (
+    TOKEN_HOURS,
+    Actor,
+    Store,
+    Unauthorised,
+    actor_for_link,
+    actor_for_token,
+)
 
 
 @dataclass

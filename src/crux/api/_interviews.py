@@ -212,14 +212,14 @@ def result(caller: CallerDep, interview_id: InterviewId) -> Assessment:
              status_code=status.HTTP_201_CREATED,
              summary="Keep the interview's case and assessment for its person")
 def save(caller: CallerDep, interview_id: InterviewId) -> CaseKept:
+    """Once: a second save is refused, and so is a save while it is being answered."""
     live, kept = _live(caller, interview_id)
-    if kept.person_id is None:
-        raise Invalid("this interview was not started for a person (give person_id when "
-                      "starting it)", field="person_id")
     with live.lock:
         case = dict(live.interview.case)
-        assessment = live.interview.assessment()
+        assessment = live.interview.assessment().model_dump(mode="json")
+        version = live.version
     with caller.signed_in() as (db, actor):
-        case_out = records.add_case(db, actor, kept.person_id, case)
-        out = records.add_assessment(db, actor, case_out.id, assessment.model_dump(mode="json"))
+        case_out, out = records.save_interview(db, actor, interview_id, version, case,
+                                               assessment)
+    caller.services.interviews.drop(kept.key)
     return CaseKept(case=case_out, assessment=out)

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from crux.interview import DONT_KNOW, Interview
+from crux.interview import DONT_KNOW, Interview, InvalidAnswer
 from crux.records import Conflict
 
 MAX_LIVE = 64
@@ -62,5 +62,10 @@ def replay(start: dict[str, Any], answers: list[dict[str, Any]], make: Any) -> I
                 f"the kept interview no longer replays at {kept['question']!r} (the knowledge "
                 "changed since it started); start a new one", field="interview_id")
         value = DONT_KNOW if kept["answer"] is None else kept["answer"]
-        interview.answer(choice.ask, value, choice.phase)
+        try:
+            interview.answer(choice.ask, value, choice.phase)
+        except InvalidAnswer:
+            raise Conflict(f"the kept answer to {kept['question']!r} no longer fits its "
+                           "question (the knowledge changed); start a new interview",
+                           field="interview_id") from None
     return interview

@@ -26,7 +26,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
         raise Invalid('give the version read, as If-Match: "3"', field="If-Match")
     return int(raw)
 
@@ -35,10 +35,16 @@ def _version(if_match: str | None) -> int | None:
 
 
 @router.get("/persons", response_model=list[records.PersonOut], summary="The clinic's persons")
-def list_persons(caller: CallerDep, search: Annotated[str | None, Query(max_length=100)] = None
-                 ) -> list[records.PersonOut]:
+def list_persons(
+    caller: CallerDep,
+    search: Annotated[str | None, Query(max_length=100, pattern="^[^\x00]*$",
+                                       description="part of a name or reference")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[records.PersonOut]:
+    """By name, ``limit`` at a time from ``offset`` (a short page means the last)."""
     with caller.signed_in() as (db, actor):
-        return records.list_persons(db, actor, search)
+        return records.list_persons(db, actor, search, limit, offset)
 
 
 @router.post("/persons", response_model=records.PersonOut, status_code=status.HTTP_201_CREATED,
@@ -125,10 +131,8 @@ def add_case(caller: CallerDep, person_id: uuid.UUID, new: CaseIn) -> CaseKept:
     case = parsed(new.case, "case.")
     result = assessed(case, caller, new.questions) if new.assess else None
     with caller.signed_in() as (db, actor):
-        kept = records.add_case(db, actor, person_id, case.known())
-        out = None
-        if result is not None:
-            out = records.add_assessment(db, actor, kept.id, result.model_dump(mode="json"))
+        kept, out = records.keep_case(db, actor, person_id, case.known(),
+                                      None if result is None else result.model_dump(mode="json"))
         return CaseKept(case=kept, assessment=out)
 
 

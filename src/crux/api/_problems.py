@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from crux.contract import CaseError
@@ -82,6 +83,10 @@ def _validation(_: Request, exc: Exception) -> JSONResponse:
     errors = []
     for e in exc.errors():
         message = str(e.get("msg", "invalid"))
+        if e.get("type") == "json_invalid":  # the place is a character offset, not a field
+            errors.append({"field": "body", "message": f"{message} at character "
+                           f"{(e.get('loc') or ('', '?'))[-1]}"})
+            continue
         ctx = e.get("ctx") or {}
         if "expected" in ctx:
             message = f"{message}; allowed: {ctx['expected']}"
@@ -121,6 +126,13 @@ def _http(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
+def _integrity(_: Request, exc: Exception) -> JSONResponse:
+    """Two writes that could not both hold (the same id or email saved at once): the
+    second is refused and nothing of it kept."""
+    return problem(409, "the change clashed with another made at the same time; nothing "
+                   "was saved; try again")
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path,
                   exc_info=exc)
@@ -132,4 +144,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CaseError, _case)
     app.add_exception_handler(RecordsError, _records)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(Exception, _unexpected)

@@ -24,7 +24,8 @@ from crux.contract import (
 router = APIRouter(tags=["assess"])
 
 CASE_REF = {"$ref": "#/components/schemas/Case"}
-CASE_FIELD: dict[str, Any] = {"x-crux-case": True}  # a field holding a case: see _openapi
+# marks a field that holds a case; crux.api's OpenAPI puts the contract's schema there
+CASE_FIELD: dict[str, Any] = {"x-crux-case": True}
 MAX_QUESTIONS = 10
 
 

@@ -1,13 +1,15 @@
 """Records: clinics, users, persons and what is kept about them, in a real database
 (SQLAlchemy 2, migrated by Alembic; SQLite by default, PostgreSQL by URL).
 
-Every function takes an open transaction (``Store.transaction()``) and the
-:class:`Actor` doing it; a person's data is reachable only through their clinic, and
-every read and write of it is written to the audit log in the same transaction.
+Functions take an open transaction (``Store.transaction()``) and, for anything of a
+clinic's, the :class:`Actor` doing it (signing in and reading a token or link give the
+actor); a person's data is reachable only through their clinic, and every read and write
+of it is written to the audit log in the same transaction.
 """
 
 from crux.records._access import ROLES, Actor
 from crux.records._accounts import (
+    TOKEN_HOURS,
     actor_for_token,
     add_user,
     create_clinic,
@@ -32,6 +34,7 @@ from crux.records._interviews import (
     forget_expired,
     keep_answers,
     load_interview,
+    save_interview,
     start_interview,
 )
 from crux.records._migrate import current, downgrade, head, upgrade
@@ -44,6 +47,7 @@ from crux.records._people import (
     get_case,
     get_person,
     get_plan,
+    keep_case,
     latest_plan,
     list_assessments,
     list_cases,
@@ -72,6 +76,7 @@ from crux.records._shapes import (
     PlanOut,
     ProgressOut,
     SignedIn,
+    Text,
     UserIn,
     UserOut,
     progress_in_model,
@@ -81,6 +86,7 @@ from crux.records._transfer import PersonExport, erase_person, export_person, im
 
 __all__ = [
     "ROLES",
+    "TOKEN_HOURS",
     "URL_VARIABLE",
     "Actor",
     "AssessmentOut",
@@ -106,6 +112,7 @@ __all__ = [
     "SignedIn",
     "Stale",
     "Store",
+    "Text",
     "Unauthorised",
     "UserIn",
     "UserOut",
@@ -133,6 +140,7 @@ __all__ = [
     "head",
     "import_person",
     "keep_answers",
+    "keep_case",
     "latest_plan",
     "list_assessments",
     "list_cases",
@@ -145,6 +153,7 @@ __all__ = [
     "person_name",
     "progress_in_model",
     "revoke_links",
+    "save_interview",
     "sign_in",
     "sign_out",
     "start_interview",

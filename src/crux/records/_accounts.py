@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crux.records import _audit
 from crux.records._access import Actor, new_token, token_hash
-from crux.records._errors import Conflict, Invalid, Unauthorised
+from crux.records._errors import Conflict, Invalid, NotFound, Unauthorised
 from crux.records._passwords import hash_password, verify_password, waste_time
 from crux.records._shapes import ClinicOut, SignedIn, UserIn, UserOut
 from crux.records._tables import Clinic, Token, User, now
@@ -24,15 +24,18 @@ def _user_out(user: User) -> UserOut:
 
 def _add_user(db: Session, clinic_id: int, new: UserIn) -> User:
     email = new.email.lower()
+    # an email signs in to one account, so it is unique across clinics (the refusal says
+    # the email is taken, never by which clinic)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"a user with the email {email} already exists", field="email")
+        raise Conflict(f"the email {email} is already taken; choose another", field="email")
     user = User(clinic_id=clinic_id, email=email, name=new.name, role=new.role,
                 password_hash=hash_password(new.password))
     db.add(user)
     try:
         db.flush()
     except IntegrityError:  # the same email added at the same moment
-        raise Conflict(f"a user with the email {email} already exists", field="email") from None
+        raise Conflict(f"the email {email} is already taken; choose another",
+                       field="email") from None
     return user
 
 
@@ -53,6 +56,8 @@ def create_clinic(db: Session, name: str, admin: UserIn) -> tuple[ClinicOut, Use
 
 def add_user(db: Session, actor: Actor, new: UserIn) -> UserOut:
     actor.must_be_admin()
+    if db.get(Clinic, actor.clinic_id) is None:
+        raise NotFound(f"no clinic {actor.clinic_id}", field="clinic")
     user = _add_user(db, actor.clinic_id, new)
     _audit.record(db, actor, "create", "user", user.id)
     return _user_out(user)

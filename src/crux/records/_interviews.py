@@ -15,8 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crux.records import _audit
 from crux.records._access import Actor, new_token, token_hash
-from crux.records._errors import NotFound, Stale
-from crux.records._people import person_row
+from crux.records._errors import Conflict, Invalid, NotFound, Stale
+from crux.records._people import keep_case, person_row
+from crux.records._shapes import AssessmentOut, CaseOut
 from crux.records._tables import InterviewRow, now
 
 INTERVIEW_HOURS = 24.0
@@ -97,6 +98,27 @@ def keep_answers(db: Session, actor: Actor | None, token: str, answers: list[dic
     if actor is not None and row.person_id is not None:
         _audit.record(db, actor, "update", "interview", row.id[:16], row.person_id)
     return _kept(row)
+
+
+def save_interview(db: Session, actor: Actor, token: str, if_version: int,
+                   case: dict[str, Any], assessment: dict[str, Any]
+                   ) -> tuple[CaseOut, AssessmentOut | None]:
+    """Keep the interview's case and assessment for its person, once: in one transaction
+    with the check that the answers are those the result was made from."""
+    actor.must_be_user()
+    row = _row(db, actor, token)
+    if row.person_id is None:
+        raise Invalid("this interview was not started for a person (give person_id when "
+                      "starting it)", field="person_id")
+    if row.version != if_version:
+        raise Stale("the interview was answered elsewhere at the same time; reload it",
+                    field="interview_id")
+    if row.saved_case_id is not None:
+        raise Conflict("this interview is already saved (as a case of the person)",
+                       field="interview_id")
+    kept = keep_case(db, actor, row.person_id, case, assessment)
+    row.saved_case_id = kept[0].id  # a new version of the row (SQLAlchemy counts it)
+    return kept
 
 
 def forget_expired(db: Session) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -11,6 +12,10 @@ from crux.records._errors import Invalid
 
 MIN_LENGTH = 10
 MAX_LENGTH = 200
+# Argon2id takes 64 MiB per check: at most this many at once, so a burst of sign-ins
+# cannot exhaust memory (the others wait their turn)
+AT_ONCE = 4
+_slots = threading.BoundedSemaphore(AT_ONCE)
 
 
 @cache
@@ -28,21 +33,23 @@ def check_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     check_strength(password)
-    return _hasher().hash(password)
+    with _slots:
+        return _hasher().hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
-    try:
-        return _hasher().verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _slots:
+        try:
+            return _hasher().verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
-_DUMMY: list[str] = []
+@cache
+def _dummy() -> str:
+    return _hasher().hash("not a real password")
 
 
 def waste_time(password: str) -> None:
     """Verify against a dummy hash, so an unknown email takes as long as a wrong password."""
-    if not _DUMMY:
-        _DUMMY.append(_hasher().hash("not a real password"))
-    verify_password(_DUMMY[0], password)
+    verify_password(_dummy(), password)

@@ -24,7 +24,7 @@ from crux.records._shapes import (
 )
 from crux.records._tables import AssessmentRow, Case, Person, PlanRow, now
 
-MAX_LISTED = 500
+MAX_LISTED = 500  # persons in one page
 
 
 def person_row(db: Session, actor: Actor, person_id: uuid.UUID) -> Person:
@@ -52,15 +52,19 @@ def create_person(db: Session, actor: Actor, new: PersonIn) -> PersonOut:
     return person_out(person)
 
 
-def list_persons(db: Session, actor: Actor, search: str | None = None) -> list[PersonOut]:
+def list_persons(db: Session, actor: Actor, search: str | None = None, limit: int = 100,
+                 offset: int = 0) -> list[PersonOut]:
+    """The clinic's persons by name, ``limit`` (at most 500) from ``offset``; each one
+    listed is an audited read."""
     actor.must_be_user()
     query = select(Person).where(Person.clinic_id == actor.clinic_id)
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(Person.name.ilike(pattern) | Person.reference.ilike(pattern))
-    query = query.order_by(Person.name, Person.id).limit(MAX_LISTED)
-    found = [person_out(p) for p in db.scalars(query)]
-    _audit.record(db, actor, "read", "persons", detail=f"listed {len(found)}")
+    query = query.order_by(Person.name, Person.id).offset(max(0, offset))
+    found = [person_out(p) for p in db.scalars(query.limit(max(1, min(limit, MAX_LISTED))))]
+    for person in found:
+        _audit.record(db, actor, "read", "person", person.id, person.id, detail="listed")
     return found
 
 
@@ -84,15 +88,17 @@ def update_person(db: Session, actor: Actor, person_id: uuid.UUID, change: Perso
     version (Conflict otherwise), so two people editing at once never lose an update."""
     actor.must_be_user()
     person = person_row(db, actor, person_id)
+    given = change.model_dump(exclude_unset=True)
+    if not given:  # nothing to change: no new version
+        _audit.record(db, actor, "read", "person", person_id, person_id)
+        return person_out(person)
     if if_version is not None and person.version != if_version:
         raise Stale(
             f"the person changed since it was read (version {person.version}, not "
             f"{if_version}); read it again and redo the change", field="If-Match",
         )
-    for key, value in change.model_dump(exclude_unset=True).items():
-        if key == "name" and value is None:
-            continue
-        setattr(person, key, "" if key == "notes" and value is None else value)
+    for key, value in given.items():
+        setattr(person, key, value)
     person.updated_at = now()
     try:
         db.flush()
@@ -120,6 +126,15 @@ def add_case(db: Session, actor: Actor, person_id: uuid.UUID, case: dict[str, An
     db.flush()
     _audit.record(db, actor, "create", "case", row.id, person_id)
     return _case_out(row)
+
+
+def keep_case(db: Session, actor: Actor, person_id: uuid.UUID, case: dict[str, Any],
+              assessment: dict[str, Any] | None) -> tuple[CaseOut, AssessmentOut | None]:
+    """Keep a case and, when given, its assessment, in the same transaction."""
+    kept = add_case(db, actor, person_id, case)
+    if assessment is None:
+        return kept, None
+    return kept, add_assessment(db, actor, kept.id, assessment)
 
 
 def _case_row(db: Session, actor: Actor, case_id: uuid.UUID) -> Case:

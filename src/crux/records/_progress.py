@@ -31,15 +31,19 @@ def progress_out(row: Progress) -> ProgressOut:
     return ProgressOut.model_validate(row, from_attributes=True)
 
 
+def check_exercises(ids: list[str], field: str = "exercises_done") -> None:
+    unknown = sorted(set(ids) - _exercise_ids())
+    if unknown:
+        raise Invalid(f"{', '.join(unknown)} is not an exercise of the knowledge base",
+                      field=field)
+
+
 def add_progress(db: Session, actor: Actor, person_id: uuid.UUID, entry: BaseModel
                  ) -> ProgressOut:
     """Log a day's pain, function and exercises (a practitioner, or the person by link)."""
     person_row(db, actor, person_id)
     data = entry.model_dump(mode="json")
-    unknown = sorted(set(data["exercises_done"]) - _exercise_ids())
-    if unknown:
-        raise Invalid(f"{', '.join(unknown)} is not an exercise of the knowledge base",
-                      field="exercises_done")
+    check_exercises(data["exercises_done"])
     plan_id = getattr(entry, "plan_id", None)
     if plan_id is not None:
         owner = db.scalar(select(Case.person_id).join(AssessmentRow).join(PlanRow)

@@ -6,13 +6,31 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+)
 
+from crux.records._passwords import MAX_LENGTH, MIN_LENGTH
 from crux.vocabulary import load_vocabulary
 
 SIDES = ("left", "right", "both", "central")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text may not hold a NUL character (\\u0000)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]  # every free text: PostgreSQL refuses NUL
 
 
 class _In(BaseModel):
@@ -32,10 +50,10 @@ class ClinicOut(_Out):
 
 
 class UserIn(_In):
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    name: str = Field(min_length=1, max_length=200)
+    email: Text = Field(min_length=3, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")
+    name: Text = Field(min_length=1, max_length=200)
     role: Literal["admin", "practitioner"] = "practitioner"
-    password: str = Field(min_length=10, max_length=200)
+    password: Text = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class UserOut(_Out):
@@ -57,18 +75,34 @@ class SignedIn(_Out):
 # --------------------------------------------------------------------------- persons
 
 
+Name = Annotated[Text, Field(min_length=1, max_length=200, description="as the clinic knows them")]
+Reference = Annotated[Text, Field(max_length=100, description="the clinic's own")]
+BirthYear = Annotated[int, Field(ge=1900, le=2100)]
+Notes = Annotated[Text, Field(max_length=10_000)]
+
+
 class PersonIn(_In):
-    name: str = Field(min_length=1, max_length=200, description="as the clinic knows them")
-    reference: str | None = Field(default=None, max_length=100, description="the clinic's own")
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
-    notes: str = Field(default="", max_length=10_000)
+    name: Name
+    reference: Reference | None = None
+    birth_year: BirthYear | None = None
+    notes: Notes = ""
 
 
 class PersonChange(_In):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    reference: str | None = Field(default=None, max_length=100)
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
-    notes: str | None = Field(default=None, max_length=10_000)
+    """Only the fields given change; reference and birth_year can be cleared with null,
+    name and notes cannot (notes: give "" to clear)."""
+
+    name: Name | None = None
+    reference: Reference | None = None
+    birth_year: BirthYear | None = None
+    notes: Notes | None = None
+
+    @field_validator("name", "notes")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class PersonOut(_Out):
@@ -127,7 +161,7 @@ class FunctionScore(_In):
     """A Patient-Specific Functional Scale item: an activity the person finds hard, and
     how well they can do it now (0 unable, 10 as before)."""
 
-    activity: str = Field(min_length=1, max_length=100)
+    activity: Text = Field(min_length=1, max_length=100)
     score: int = Field(ge=0, le=10)
 
 
@@ -135,19 +169,44 @@ def progress_in_model() -> type[BaseModel]:
     return _progress_in()
 
 
+class _ProgressBase(_In):
+    @field_validator("day", check_fields=False)
+    @classmethod
+    def _plausible_day(cls, value: date) -> date:
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise ValueError(f"give a day from {FIRST_DAY} to {LAST_DAY}")
+        return value
+
+    @field_validator("pain", check_fields=False)
+    @classmethod
+    def _one_score_per_place(cls, value: list[Any]) -> list[Any]:
+        places = [(p.region, p.side) for p in value]
+        if len(set(places)) != len(places):
+            raise ValueError("one score per region and side")
+        return value
+
+    @field_validator("function", check_fields=False)
+    @classmethod
+    def _one_score_per_activity(cls, value: list[FunctionScore]) -> list[FunctionScore]:
+        names = [f.activity.casefold() for f in value]
+        if len(set(names)) != len(names):
+            raise ValueError("one score per activity")
+        return value
+
+
 @cache
 def _progress_in() -> type[BaseModel]:
     pain = _pain_model()
     return create_model(
         "ProgressIn",
-        __base__=_In,
+        __base__=_ProgressBase,
         day=(date, Field(description="the day it is about")),
         pain=(list[pain], Field(default_factory=list, max_length=50)),  # type: ignore[valid-type]
         function=(list[FunctionScore], Field(default_factory=list, max_length=10)),
-        exercises_done=(list[str], Field(default_factory=list, max_length=60,
-                                         description="intervention ids from the plan")),
+        exercises_done=(list[Text], Field(default_factory=list, max_length=60,
+                                          description="intervention ids from the plan")),
         plan_id=(uuid.UUID | None, None),
-        note=(str, Field(default="", max_length=2000)),
+        note=(Text, Field(default="", max_length=2000)),
     )
 
 

@@ -237,6 +237,9 @@ class InterviewRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    saved_case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), default=None
+    )  # the case it was saved as, once saved
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
