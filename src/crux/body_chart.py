@@ -54,7 +54,8 @@ _SILHOUETTE = (
 )
 
 
-def _silhouette(c: int) -> str:
+def silhouette(c: int) -> str:
+    """The outline of a body (front or back) centred at x = c."""
     return _SILHOUETTE.format(
         c=c, n=c - 7, a=c - 38, b=c + 38, a2=c - 34, b2=c + 34, a3=c - 34, b3=c + 34,
         al=c - 54, al2=c - 62, al3=c - 52, al4=c - 44, bl=c + 54, bl2=c + 62, bl3=c + 52,
@@ -79,7 +80,7 @@ def render_svg(marks: list[Mark], title: str = "Body chart") -> str:
         f'role="img" aria-labelledby="bc-title" class="body-chart">',
         f'<title id="bc-title">{escape(title)}</title>',
         '<g fill="#eef0f2" stroke="#9aa3ab" stroke-width="1.5">',
-        _silhouette(VIEW_CENTRE["front"]), _silhouette(VIEW_CENTRE["back"]), "</g>",
+        silhouette(VIEW_CENTRE["front"]), silhouette(VIEW_CENTRE["back"]), "</g>",
         '<g font-family="DejaVu Sans, sans-serif" font-size="11" fill="#444" '
         'text-anchor="middle">',
         f'<text x="{VIEW_CENTRE["front"]}" y="424">front</text>',

@@ -533,23 +533,49 @@ def clinic_add_user(
     typer.echo(f"user {user.id} ({user.email}, {user.role}) in clinic {clinic}")
 
 
+DEMO_EMAIL = "demo@crux.example"
+
+
+def _demo_clinic(store: Any) -> str | None:
+    """With no clinic yet, a demo clinic and practitioner to try the clinician's pages;
+    returns the new password to print (None when a clinic already exists)."""
+    import secrets
+
+    from crux.records import UserIn, clinics_exist, create_clinic
+
+    with store.transaction() as db:
+        if clinics_exist(db):
+            return None
+        password = secrets.token_urlsafe(9)
+        create_clinic(db, "Demo clinic", UserIn(email=DEMO_EMAIL, name="Demo practitioner",
+                                                role="admin", password=password))
+    return password
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="the address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="the port")] = 8000,
     url: UrlOption = None,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="when no clinic exists, create a demo clinic and print its sign-in"),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API (uvicorn) on the database, migrated first; OpenAPI at /docs."""
+    """Serve the web app and the HTTP API (uvicorn) on the database, migrated first."""
     import uvicorn
 
-    from crux.api import create_app
     from crux.assess import shipped_model
+    from crux.web import create_web_app
 
     store = _store(url)
     shipped_model()  # compile the knowledge before the first request
-    typer.echo(f"Crux API on http://{host}:{port}/api/v1 (docs at /docs), "
-               f"records in {store.url}", err=True)
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    if demo:
+        password = _demo_clinic(store)
+        if password:
+            typer.echo(f"Demo clinic created: sign in as {DEMO_EMAIL} with {password}")
+    typer.echo(f"Crux is at http://{host}:{port}/ (API at /api/v1, docs at /docs); "
+               f"records in {store.url}")
+    uvicorn.run(create_web_app(store), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

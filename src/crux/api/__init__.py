@@ -13,13 +13,39 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from crux.api._context import TOKEN_HOURS, Services
+from crux.api._context import TOKEN_HOURS, Caller, Services
+from crux.api._interviews import Answer, InterviewState, QuestionOut, Start
+from crux.api._interviews import answer as answer_interview
+from crux.api._interviews import back as back_interview
+from crux.api._interviews import result as interview_result
+from crux.api._interviews import save as save_interview
+from crux.api._interviews import start as start_interview
+from crux.api._interviews import state as interview_state
+from crux.api._stateless import assessed as assessment_of
 from crux.assess import Model, shipped_model
 from crux.records import Store
 
 PREFIX = "/api/v1"
 
-__all__ = ["PREFIX", "create_app"]
+# The interview operations are plain functions of a Caller: the web pages use the same
+# ones the routes do.
+__all__ = [
+    "PREFIX",
+    "Answer",
+    "Caller",
+    "InterviewState",
+    "QuestionOut",
+    "Services",
+    "Start",
+    "answer_interview",
+    "assessment_of",
+    "back_interview",
+    "create_app",
+    "interview_result",
+    "interview_state",
+    "save_interview",
+    "start_interview",
+]
 
 
 def _with_case_schema(app: FastAPI) -> Callable[[], dict[str, Any]]:

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crux import records
 from crux.api._context import Caller, CallerDep
+from crux.api._kept import CaseKept
 from crux.api._live import Live, replay, stored
-from crux.api._persons import CaseKept
 from crux.api._stateless import CASE_FIELD, parsed
 from crux.contract import Assessment
 from crux.interview import DONT_KNOW, Ask, Interview, InvalidAnswer

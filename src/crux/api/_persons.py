@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crux import records
 from crux.api._context import CallerDep
+from crux.api._kept import CaseKept
 from crux.api._render import PlanFormat, plan_response
 from crux.api._stateless import CASE_FIELD, MAX_QUESTIONS, assessed, parsed
 from crux.records import Invalid
@@ -117,11 +118,6 @@ class CaseIn(BaseModel):
     case: dict[str, Any] = Field(json_schema_extra=CASE_FIELD)
     assess: bool = Field(default=True, description="assess it at once and keep the result")
     questions: int = Field(default=3, ge=0, le=MAX_QUESTIONS)
-
-
-class CaseKept(BaseModel):
-    case: records.CaseOut
-    assessment: records.AssessmentOut | None
 
 
 @router.post("/persons/{person_id}/cases", response_model=CaseKept,

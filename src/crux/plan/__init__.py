@@ -18,6 +18,7 @@ from crux.contract import Assessment
 from crux.knowledge.schema import KnowledgeBase
 from crux.plan._build import ROUTINE_KINDS, PlanError, case_dict, other, routine, select
 from crux.plan._calendar import to_ics
+from crux.plan._drawing import render as render_drawing
 from crux.plan._handout import render_html, render_pdf
 from crux.plan._model import Day, LeftOut, Pain, Plan, PlanItem, Why
 from crux.plan._person import Person, person_of
@@ -34,6 +35,7 @@ __all__ = [
     "PlanItem",
     "build_plan",
     "person_of",
+    "render_drawing",
     "render_html",
     "render_pdf",
     "render_text",

@@ -44,6 +44,9 @@ def create_clinic(db: Session, name: str, admin: UserIn) -> tuple[ClinicOut, Use
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise Invalid("a clinic's name has 1 to 200 characters", field="name")
+    if name == SELF_CARE:
+        raise Invalid("that name is kept for people's own records; choose another",
+                      field="name")
     if admin.role != "admin":
         raise Invalid("a clinic's first user is its admin", field="role")
     clinic = Clinic(name=name)
@@ -54,10 +57,33 @@ def create_clinic(db: Session, name: str, admin: UserIn) -> tuple[ClinicOut, Use
     return ClinicOut(id=clinic.id, name=clinic.name), _user_out(user)
 
 
+SELF_CARE = "Crux self-care (no clinic)"
+
+
+def self_care_clinic(db: Session) -> int:
+    """The clinic that holds the records people keep for themselves from the web app
+    (reached only through each person's own link; it has no users)."""
+    found = db.scalar(select(Clinic.id).where(Clinic.name == SELF_CARE).order_by(Clinic.id))
+    if found is not None:
+        return found
+    clinic = Clinic(name=SELF_CARE)
+    db.add(clinic)
+    db.flush()
+    return clinic.id
+
+
+def clinics_exist(db: Session) -> bool:
+    """Whether any clinic (other than the one for people's own records) exists."""
+    return db.scalar(select(Clinic.id).where(Clinic.name != SELF_CARE).limit(1)) is not None
+
+
 def add_user(db: Session, actor: Actor, new: UserIn) -> UserOut:
     actor.must_be_admin()
-    if db.get(Clinic, actor.clinic_id) is None:
+    clinic = db.get(Clinic, actor.clinic_id)
+    if clinic is None:
         raise NotFound(f"no clinic {actor.clinic_id}", field="clinic")
+    if clinic.name == SELF_CARE:
+        raise Invalid("people's own records have no users", field="clinic")
     user = _add_user(db, actor.clinic_id, new)
     _audit.record(db, actor, "create", "user", user.id)
     return _user_out(user)

@@ -1,0 +1,299 @@
+"""The practitioner's way: sign in, patients, a person's timeline, an assessment whose
+findings can be adjusted (a measurement, a test result) with the reasoning redone, the
+plan and its handout to print."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from crux import api, records
+from crux.contract import Assessment, CaseError, parse_case
+from crux.vocabulary import load_vocabulary
+from crux.web._diagram import chain_svg, progress_svg
+from crux.web._pages import page
+from crux.web._session import (
+    COOKIE,
+    check_csrf,
+    clear_cookie,
+    practitioner,
+    services,
+    set_cookie,
+)
+from crux.web._views import assessment_view, plan_for, plan_view, progress_points
+
+router = APIRouter(include_in_schema=False)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site (never another site's address)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/patients"
+
+
+# --------------------------------------------------------------------------- signing in
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request, next: str = "/patients") -> HTMLResponse:
+    return page(request, "signin.html.j2", next=_safe_next(next), error="")
+
+
+@router.post("/signin")
+def signin(request: Request, email: Annotated[str, Form()] = "",
+           password: Annotated[str, Form()] = "",
+           next: Annotated[str, Form()] = "/patients") -> Response:
+    try:
+        with services(request).store.transaction() as db:
+            signed = records.sign_in(db, email, password,
+                                     hours=services(request).token_hours)
+    except (records.Unauthorised, records.Invalid) as err:
+        return page(request, "signin.html.j2", status=401, next=_safe_next(next),
+                    error=err.message, email=email)
+    response = _see_other(_safe_next(next))
+    set_cookie(request, response, signed)
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    token = request.cookies.get(COOKIE)
+    if token:
+        with services(request).store.transaction() as db:
+            records.sign_out(db, token)
+    response = _see_other("/")
+    clear_cookie(response)
+    return response
+
+
+# --------------------------------------------------------------------------- patients
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patients(request: Request, search: str = "", error: str = "") -> HTMLResponse:
+    with practitioner(request) as (db, actor):
+        me = records.me(db, actor)
+        people = records.list_persons(db, actor, search.replace("\x00", "") or None)
+    return page(request, "patients.html.j2", me=me, people=people, search=search, error=error)
+
+
+@router.post("/patients")
+def add_patient(request: Request, name: Annotated[str, Form()] = "",
+                reference: Annotated[str, Form()] = "",
+                birth_year: Annotated[str, Form()] = "",
+                csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    try:
+        new = records.PersonIn(name=name, reference=reference or None,
+                               birth_year=int(birth_year) if birth_year.strip() else None)
+    except (ValueError, Exception) as err:
+        return patients(request, error=f"Could not add the patient: {_first(err)}")
+    with practitioner(request) as (db, actor):
+        person = records.create_person(db, actor, new)
+    return _see_other(f"/patients/{person.id}")
+
+
+def _first(err: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(err, ValidationError):
+        e = err.errors()[0]
+        return f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+    return str(err)
+
+
+@router.get("/patients/{person_id}", response_class=HTMLResponse)
+def timeline(request: Request, person_id: uuid.UUID, link: str = "") -> HTMLResponse:
+    with practitioner(request) as (db, actor):
+        person = records.get_person(db, actor, person_id)
+        cases = records.list_cases(db, actor, person_id)
+        history = [(c, records.list_assessments(db, actor, c.id)) for c in cases]
+        entries = records.list_progress(db, actor, person_id)
+    kb = services(request).model().kb
+    regions = load_vocabulary().regions
+    rows = []
+    for case, assessments in history:
+        for kept in assessments:
+            a = Assessment.model_validate(kept.assessment)
+            rows.append({"id": kept.id, "at": kept.created_at, "level": kept.triage_level,
+                         "top": [kb.label(rc.id) for rc in a.root_causes[:3]],
+                         "where": ", ".join(regions.get(c["region"], c["region"])
+                                            for c in case.case.get("complaints", []))})
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return page(request, "person.html.j2", person=person, rows=rows, entries=entries,
+                chart=progress_svg(progress_points(entries, regions),
+                                   f"Pain and function of {person.name} over time"),
+                link=link)
+
+
+@router.post("/patients/{person_id}/link")
+def make_link(request: Request, person_id: uuid.UUID,
+              csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    with practitioner(request) as (db, actor):
+        made = records.create_link(db, actor, person_id, records.LinkIn(days=30))
+    return timeline(request, person_id, link=str(request.base_url).rstrip("/")
+                    + f"/mine/{made.token}")
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def _assessment_page(request: Request, assessment_id: uuid.UUID, was: str = "",
+                     error: str = "", status: int = 200) -> HTMLResponse:
+    with practitioner(request) as (db, actor):
+        kept, case = records.get_assessment(db, actor, assessment_id)
+        case_row = records.get_case(db, actor, kept.case_id)
+        person = records.get_person(db, actor, case_row.person_id)
+        before = None
+        if was:
+            try:
+                before = records.get_assessment(db, actor, uuid.UUID(was))[0]
+            except (ValueError, records.NotFound):
+                before = None
+    kb = services(request).model().kb
+    assessment = Assessment.model_validate(kept.assessment)
+    changes = _changes(Assessment.model_validate(before.assessment), assessment, kb) \
+        if before else []
+    vocab = load_vocabulary()
+    return page(request, "assessment.html.j2", status=status, kept=kept, person=person,
+                view=assessment_view(assessment, kb, case), chain_svg=chain_svg,
+                measurements=vocab.measurements, case=case, changes=changes, error=error)
+
+
+def _changes(before: Assessment, after: Assessment, kb: Any) -> list[str]:
+    """How the top root causes moved after an adjustment, in words."""
+    was = {rc.id: rc.probability for rc in before.root_causes}
+    out = []
+    for rc in after.root_causes[:5]:
+        old = was.get(rc.id, 0.0)
+        if abs(rc.probability - old) >= 0.01:
+            arrow = "up" if rc.probability > old else "down"
+            out.append(f"{kb.label(rc.id)}: {old * 100:.0f}% → {rc.probability * 100:.0f}% "
+                       f"({arrow})")
+    if before.triage.level != after.triage.level:
+        out.insert(0, f"triage: {before.triage.level} → {after.triage.level}")
+    return out
+
+
+@router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
+def assessment_page(request: Request, assessment_id: uuid.UUID, was: str = "") -> HTMLResponse:
+    return _assessment_page(request, assessment_id, was)
+
+
+@router.post("/assessments/{assessment_id}/adjust")
+def adjust(request: Request, assessment_id: uuid.UUID,
+           measurement: Annotated[str, Form()] = "", side: Annotated[str, Form()] = "",
+           value: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+    """A new case with the finding added or changed, assessed again: the case before is
+    kept as it was (nothing is lost), and the page shows what moved."""
+    check_csrf(request, csrf)
+    with practitioner(request) as (db, actor):
+        kept, case = records.get_assessment(db, actor, assessment_id)
+        person_id = records.get_case(db, actor, kept.case_id).person_id
+    term = load_vocabulary().measurements.get(measurement)
+    if term is None:
+        return _assessment_page(request, assessment_id, status=422,
+                                error="Choose a measurement or test from the list.")
+    try:
+        reading: Any = (value == "yes") if term.kind == "bool" else float(value)
+        if term.kind == "bool" and value not in ("yes", "no"):
+            raise ValueError("choose positive or negative")
+    except ValueError:
+        return _assessment_page(request, assessment_id, status=422,
+                                error=f"{term.meaning}: give a number in {term.unit}.")
+    changed = dict(case)
+    found = dict(changed.get("measurements") or {})
+    if term.sided:
+        if side not in ("left", "right"):
+            return _assessment_page(request, assessment_id, status=422,
+                                    error=f"{term.meaning}: choose the side it was taken on.")
+        sided = dict(found.get(measurement) or {}) if isinstance(found.get(measurement),
+                                                                 dict) else {}
+        sided[side] = reading
+        found[measurement] = sided
+    else:
+        found[measurement] = reading
+    changed["measurements"] = found
+    try:
+        parsed = parse_case(changed)
+    except CaseError as err:
+        return _assessment_page(request, assessment_id, status=422,
+                                error="; ".join(str(p) for p in err.problems))
+    result = api.assessment_of(parsed, api.Caller(services(request), None), 3)
+    with practitioner(request) as (db, actor):
+        _, new = records.keep_case(db, actor, person_id, parsed.known(),
+                                   result.model_dump(mode="json"))
+    assert new is not None
+    return _see_other(f"/assessments/{new.id}?was={assessment_id}")
+
+
+@router.post("/assessments/{assessment_id}/plan")
+def make_plan(request: Request, assessment_id: uuid.UUID,
+              csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    with practitioner(request) as (db, actor):
+        kept, case = records.get_assessment(db, actor, assessment_id)
+    made = plan_for(case, Assessment.model_validate(kept.assessment),
+                    services(request).model().kb)
+    with practitioner(request) as (db, actor):
+        plan = records.add_plan(db, actor, assessment_id, made.model_dump(mode="json"),
+                                made.schedule[0].date if made.schedule else date.today(), 4)
+    return _see_other(f"/plans/{plan.id}")
+
+
+def _kept_plan(request: Request, plan_id: uuid.UUID) -> Any:
+    from crux.plan import Plan
+
+    with practitioner(request) as (db, actor):
+        kept = records.get_plan(db, actor, plan_id)
+    return Plan.model_validate(kept.plan)
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(request: Request, plan_id: uuid.UUID) -> HTMLResponse:
+    made = _kept_plan(request, plan_id)
+    return page(request, "plan.html.j2", plan=plan_view(made),
+                pdf=f"/plans/{plan_id}/handout.pdf", ics=f"/plans/{plan_id}/calendar.ics",
+                handout=f"/plans/{plan_id}/handout", keep=False)
+
+
+@router.get("/plans/{plan_id}/handout", response_class=HTMLResponse)
+def handout(request: Request, plan_id: uuid.UUID) -> HTMLResponse:
+    from crux.plan import render_html
+
+    return HTMLResponse(render_html(_kept_plan(request, plan_id)))
+
+
+@router.get("/plans/{plan_id}/handout.pdf")
+def plan_pdf(request: Request, plan_id: uuid.UUID) -> Response:
+    from crux.plan import render_pdf
+
+    return Response(render_pdf(_kept_plan(request, plan_id)), media_type="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="crux-plan.pdf"'})
+
+
+@router.get("/plans/{plan_id}/calendar.ics")
+def plan_ics(request: Request, plan_id: uuid.UUID) -> Response:
+    from crux.plan import to_ics
+
+    return Response(to_ics(_kept_plan(request, plan_id)),
+                    media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="crux-plan.ics"'})
+
+
+@router.post("/check/{token}/save")
+def save(request: Request, token: str, csrf: Annotated[str, Form()] = "") -> Response:
+    """Keep a practitioner's interview with its patient's record."""
+    check_csrf(request, csrf)
+    kept = api.save_interview(api.Caller(services(request), request.cookies.get(COOKIE)), token)
+    assert kept.assessment is not None
+    return _see_other(f"/assessments/{kept.assessment.id}")
