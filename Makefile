@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 GRAPHVIZ := $(VENV)/.graphviz
 HANDOUT := $(VENV)/.handout
 HANDOUT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+BROWSER := $(VENV)/.browser
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench clean
 
@@ -32,13 +35,24 @@ $(HANDOUT): | $(STAMP)
 	  apt-get install -y -qq --no-install-recommends $(HANDOUT_DEBS) >/dev/null; fi
 	@dpkg -s $(HANDOUT_DEBS) >/dev/null 2>&1 && touch $@
 
+# The browser tests drive Debian's chromium with Playwright (never Playwright's own
+# browser download) and check each page with axe-core from the npm registry.
+$(BROWSER): | $(STAMP)
+	@if [ ! -x /usr/bin/chromium ]; then export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && \
+	  apt-get install -y -qq --no-install-recommends chromium >/dev/null; fi
+	@[ -x /usr/bin/chromium ] && touch $@
+
+$(AXE): | $(STAMP)
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/npm axe-core@$(AXE_VERSION)
+
 run: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
-	$(BIN)/crux assess examples/heel_pain_runner.json
+	$(BIN)/crux serve --demo
 
 # The database tests run on SQLite and on PostgreSQL: scripts/with-postgres starts a
 # throwaway server (Debian's postgresql, installed when missing) unless
 # CRUX_TEST_POSTGRES_URL already names one.
-test: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
+test: $(STAMP) $(GRAPHVIZ) $(HANDOUT) $(BROWSER) $(AXE)
 	$(BIN)/ruff check .
 	scripts/with-postgres $(BIN)/python -m pytest
 

@@ -54,6 +54,7 @@ from crux.records._people import (
     list_assessments,
     list_cases,
     list_persons,
+    list_plans,
     person_name,
     update_person,
 )
@@ -148,6 +149,7 @@ __all__ = [
     "list_assessments",
     "list_cases",
     "list_persons",
+    "list_plans",
     "list_progress",
     "list_users",
     "load_interview",

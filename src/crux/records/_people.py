@@ -245,6 +245,14 @@ def get_plan(db: Session, actor: Actor, plan_id: uuid.UUID) -> PlanOut:
     return _plan_out(row)
 
 
+def list_plans(db: Session, actor: Actor, assessment_id: uuid.UUID) -> list[PlanOut]:
+    """The plans made from an assessment, oldest first."""
+    actor.must_be_user()
+    row = _assessment_row(db, actor, assessment_id)
+    _audit.record(db, actor, "read", "plans", assessment_id, row.case.person_id)
+    return [_plan_out(p) for p in row.plans]
+
+
 def latest_plan(db: Session, actor: Actor, person_id: uuid.UUID) -> PlanOut | None:
     """The person's newest plan (what their link shows)."""
     person_row(db, actor, person_id)

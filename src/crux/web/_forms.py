@@ -30,5 +30,8 @@ def answer_from_form(question: QuestionOut, form: Any) -> Any:
         return value
     if kind == "choices":
         ticked = set(form.getlist("answer"))
+        known = {item.id for item in question.items}
+        if not ticked <= known:
+            raise Invalid("tick only the items listed", field="answer")
         return {item.id: item.id in ticked for item in question.items}
     return list(form.getlist("answer"))  # regions

@@ -27,7 +27,27 @@ def environment() -> Environment:
                       lstrip_blocks=True)
     env.globals["triage_words"] = TRIAGE_WORDS
     env.filters["percent"] = _percent
+    env.filters["sentence"] = _sentence
+    env.filters["finding"] = _finding
     return env
+
+
+def _sentence(text: str) -> str:
+    """The first letter upper case, the rest as written (unlike Jinja's capitalize, which
+    would turn "Thomas test" into "thomas test")."""
+    return text[:1].upper() + text[1:]
+
+
+def _finding(value: object) -> str:
+    """A measurement as a person reads it: per side, and a test as positive or negative."""
+    def one(v: object) -> str:
+        if isinstance(v, bool):
+            return "positive" if v else "negative"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    if isinstance(value, dict):
+        return ", ".join(f"{side} {one(v)}" for side, v in value.items())
+    return one(value)
 
 
 def _percent(p: float) -> str:

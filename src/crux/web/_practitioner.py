@@ -115,15 +115,17 @@ def timeline(request: Request, person_id: uuid.UUID, link: str = "") -> HTMLResp
     with practitioner(request) as (db, actor):
         person = records.get_person(db, actor, person_id)
         cases = records.list_cases(db, actor, person_id)
-        history = [(c, records.list_assessments(db, actor, c.id)) for c in cases]
+        history = [(c, [(a, records.list_plans(db, actor, a.id))
+                        for a in records.list_assessments(db, actor, c.id)]) for c in cases]
         entries = records.list_progress(db, actor, person_id)
     kb = services(request).model().kb
     regions = load_vocabulary().regions
     rows = []
     for case, assessments in history:
-        for kept in assessments:
+        for kept, plans in assessments:
             a = Assessment.model_validate(kept.assessment)
             rows.append({"id": kept.id, "at": kept.created_at, "level": kept.triage_level,
+                         "plans": plans,
                          "top": [kb.label(rc.id) for rc in a.root_causes[:3]],
                          "where": ", ".join(regions.get(c["region"], c["region"])
                                             for c in case.case.get("complaints", []))})

@@ -42,6 +42,22 @@ def _sided(label: str, side: str | None) -> str:
     return f"{label} ({side})" if side in ("left", "right") else label
 
 
+def reason_words(reason: str, kb: KnowledgeBase) -> str:
+    """A triage reason (a red flag, a condition, a history item) in words."""
+    from crux.vocabulary import load_vocabulary
+
+    vocab = load_vocabulary()
+    if reason in vocab.red_flags:
+        return vocab.red_flags[reason]
+    for terms in (vocab.history, vocab.exposures, vocab.measurements):
+        if reason in terms:
+            return terms[reason].meaning
+    try:
+        return kb.label(reason)
+    except KeyError:
+        return reason.replace("_", " ")
+
+
 def assessment_view(assessment: Assessment, kb: KnowledgeBase,
                     case: dict[str, Any] | None = None) -> AssessmentView:
     from crux.vocabulary import load_vocabulary
@@ -52,7 +68,7 @@ def assessment_view(assessment: Assessment, kb: KnowledgeBase,
     return AssessmentView(
         level=assessment.triage.level,
         advice=assessment.triage.advice,
-        reasons=assessment.triage.reasons,
+        reasons=[reason_words(r, kb) for r in assessment.triage.reasons],
         rules=[r.model_dump() for r in assessment.triage.rules],
         causes=[CauseView(id=rc.id, label=_sided(kb.label(rc.id), rc.side),
                           probability=rc.probability, side=rc.side,
