@@ -183,6 +183,7 @@ def test_the_patients_way(site: dict[str, Any], page: Any) -> None:
     page.get_by_role("button", name="Keep my plan").click()
     page.wait_for_url(re.compile(r"/mine/"))
     assert page.locator("svg.progress-chart").count() == 0
+    drawn = []
     for day, pain, score in (("2026-11-02", "7", "2"), ("2026-11-16", "4", "6")):
         page.fill("#day", day)
         page.fill("input[name^='pain:heel']", pain)
@@ -190,8 +191,10 @@ def test_the_patients_way(site: dict[str, Any], page: Any) -> None:
         page.fill("#score0", score)
         page.get_by_role("button", name="Save today's entry").click()
         page.wait_for_load_state()
-    dots = page.locator("svg.progress-chart circle")
-    assert dots.count() == 4  # two days of pain and two of function
+        drawn.append(page.locator("svg.progress-chart circle title").evaluate_all(
+            "els => els.map(e => e.textContent)"))
+    assert len(drawn[0]) == 2 and len(drawn[1]) == 4  # pain and function, day by day
+    assert any("pain" in t and ": 4 on 16 Nov" in t for t in drawn[1])
     shot(page, "patient-6-progress")
     accessible(page)
 
