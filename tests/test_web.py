@@ -119,3 +119,111 @@ def test_the_diagrams_draw_what_they_are_given() -> None:
     chart = progress_svg({"pain: heel": [(date(2026, 1, 1), 7.0), (date(2026, 1, 8), 3.0)]},
                          "t")
     assert chart.count("<circle") == 2 and "M" in chart
+
+
+def _to_result(client: TestClient, url: str, tick: str | None = None) -> None:
+    """Answer until the result: checklists with `tick` ticked (when listed), else none;
+    the rest "don't know"."""
+    for _ in range(30):
+        got = client.get(url, follow_redirects=False)
+        if got.status_code == 303:
+            return
+        question = re.search(r'name="question" value="([^"]+)"', got.text).group(1)
+        data: dict[str, Any] = {"question": question, "action": "dont_know"}
+        if question.startswith("screen."):
+            data = {"question": question, "action": "answer"}
+            if tick and f'value="{tick}"' in got.text:
+                data["answer"] = tick
+        client.post(url + "/answer", data=data)
+    raise AssertionError("the interview did not end")
+
+
+def test_no_page_echoes_what_a_link_puts_in_its_address(web: TestClient) -> None:
+    signed_in(web)
+    made = web.post("/patients", data={"name": "P", "csrf": signed_in(web)},
+                    follow_redirects=False).headers["location"]
+    page = web.get(made + "?link=javascript:alert(1)&error=Call+this+number").text
+    assert "javascript:alert" not in page and "Call this number" not in page
+    assert "Call this number" not in web.get("/patients?error=Call+this+number").text
+
+
+def test_forms_from_another_site_are_refused(web: TestClient) -> None:
+    got = web.post("/check", data={"pick": "neck:central"},
+                   headers={"origin": "http://evil.example"})
+    assert got.status_code == 403
+    got = web.post("/check", data={"pick": "neck:central"},
+                   headers={"sec-fetch-site": "cross-site"})
+    assert got.status_code == 403
+
+
+def test_pages_are_not_cached_nor_framed(web: TestClient) -> None:
+    got = web.get("/")
+    assert got.headers["cache-control"] == "no-store"
+    assert got.headers["x-frame-options"] == "DENY"
+    assert got.headers["referrer-policy"] == "same-origin"
+
+
+def test_a_stale_session_never_blocks_a_patient(web: TestClient) -> None:
+    web.cookies.set("crux_session", "not-a-real-token")
+    got = web.post("/check", data={"pick": "neck:central"}, follow_redirects=False)
+    assert got.status_code == 303 and got.headers["location"].startswith("/check/")
+
+
+def test_back_goes_back_once_per_click(web: TestClient) -> None:
+    url = web.post("/check", data={"pick": "heel:left"}, follow_redirects=False) \
+        .headers["location"]
+    for _ in range(3):  # three answers
+        page = web.get(url).text
+        question = re.search(r'name="question" value="([^"]+)"', page).group(1)
+        web.post(url + "/answer", data={"question": question, "action": "answer"}
+                 if question.startswith("screen.") else
+                 {"question": question, "action": "dont_know"})
+    page = web.get(url).text
+    asked = re.search(r'name="asked" value="(\d+)"', page).group(1)
+    web.post(url + "/back", data={"asked": asked})
+    web.post(url + "/back", data={"asked": asked})  # the same click again: ignored
+    again = re.search(r'name="asked" value="(\d+)"', web.get(url).text).group(1)
+    assert int(again) == int(asked) - 1
+
+
+def test_an_emergency_gets_no_plan_and_nothing_kept(web: TestClient) -> None:
+    url = web.post("/check", data={"pick": "lower_back:central", "age": "40"},
+                   follow_redirects=False).headers["location"]
+    _to_result(web, url, tick="red_flags.chest_pain")
+    result = web.get(url + "/result").text
+    assert "Emergency" in result and "See your plan" not in result
+    for path in ("/plan", "/plan.pdf", "/plan.ics"):
+        got = web.get(url + path, follow_redirects=False)
+        assert got.status_code == 303 and got.headers["location"].endswith("/result")
+    kept = web.post(url + "/keep", data={"name": "X"}, follow_redirects=False)
+    assert kept.headers["location"].endswith("/result")
+
+
+def test_the_persons_own_page_puts_the_advice_first(web: TestClient) -> None:
+    url = web.post("/check", data={"pick": "heel:left", "age": "40"},
+                   follow_redirects=False).headers["location"]
+    _to_result(web, url)
+    mine = web.post(url + "/keep", data={"name": "Me"}, follow_redirects=False)
+    page = web.get(mine.headers["location"]).text
+    assert page.index('class="triage') < page.index('id="log"')
+
+
+def test_a_clinics_interview_is_not_kept_outside_the_clinic(web: TestClient) -> None:
+    token = signed_in(web)
+    person = web.post("/patients", data={"name": "Kept", "csrf": token},
+                      follow_redirects=False).headers["location"].rsplit("/", 1)[-1]
+    url = web.post("/check", data={"pick": "heel:left", "person": person},
+                   follow_redirects=False).headers["location"]
+    _to_result(web, url)
+    assert "Keep my plan" not in web.get(url + "/plan").text
+    refused = web.post(url + "/keep", data={"name": "Out"})
+    assert refused.status_code == 409
+    saved = web.post(url + "/save", data={"csrf": token}, follow_redirects=False)
+    assert saved.headers["location"].startswith("/assessments/")
+    tested = web.post(saved.headers["location"] + "/adjust", data={
+        "measurement": "thomas_test", "side": "left", "value": "Positive", "csrf": token},
+        follow_redirects=False)
+    assert tested.status_code == 303 and "?was=" in tested.headers["location"]
+    unsided = web.post(saved.headers["location"] + "/adjust", data={
+        "measurement": "cadence_spm", "side": "left", "value": "170", "csrf": token})
+    assert unsided.status_code == 422 and "not taken per side" in unsided.text

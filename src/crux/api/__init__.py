@@ -21,6 +21,7 @@ from crux.api._interviews import result as interview_result
 from crux.api._interviews import save as save_interview
 from crux.api._interviews import start as start_interview
 from crux.api._interviews import state as interview_state
+from crux.api._render import PlanFormat, plan_response
 from crux.api._stateless import assessed as assessment_of
 from crux.assess import Model, shipped_model
 from crux.records import Store
@@ -34,6 +35,7 @@ __all__ = [
     "Answer",
     "Caller",
     "InterviewState",
+    "PlanFormat",
     "QuestionOut",
     "Services",
     "Start",
@@ -43,6 +45,7 @@ __all__ = [
     "create_app",
     "interview_result",
     "interview_state",
+    "plan_response",
     "save_interview",
     "start_interview",
 ]

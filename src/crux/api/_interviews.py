@@ -57,6 +57,8 @@ class InterviewState(BaseModel):
     cap: int
     answers: list[Answered]
     case: dict[str, Any] = Field(description="the case so far")
+    person_id: uuid.UUID | None = Field(default=None,
+                                        description="the clinic's person it is for, if any")
 
 
 class Start(BaseModel):
@@ -87,7 +89,8 @@ def _question(ask: Ask, phase: str) -> QuestionOut:
     )
 
 
-def _state(live: Live, token: str | None = None) -> InterviewState:
+def _state(live: Live, token: str | None = None,
+           person_id: uuid.UUID | None = None) -> InterviewState:
     interview = live.interview
     choice = interview.next()
     return InterviewState(
@@ -100,6 +103,7 @@ def _state(live: Live, token: str | None = None) -> InterviewState:
         answers=[Answered(question=s.ask.id, text=s.ask.text, answer=stored(s.answer))
                  for s in interview.steps],
         case=interview.case,
+        person_id=person_id,
     )
 
 
@@ -142,15 +146,15 @@ def start(caller: CallerDep, body: Start) -> InterviewState:
     live = Live(interview, kept.version)
     caller.services.interviews.put(kept.key, live)
     with live.lock:
-        return _state(live, token)
+        return _state(live, token, kept.person_id)
 
 
 @router.get("/interviews/{interview_id}", response_model=InterviewState,
             summary="Where an interview is: the question to answer now")
 def state(caller: CallerDep, interview_id: InterviewId) -> InterviewState:
-    live, _ = _live(caller, interview_id)
+    live, kept = _live(caller, interview_id)
     with live.lock:
-        return _state(live)
+        return _state(live, person_id=kept.person_id)
 
 
 @router.post("/interviews/{interview_id}/answer", response_model=InterviewState,
@@ -180,7 +184,7 @@ def answer(caller: CallerDep, interview_id: InterviewId, body: Answer) -> Interv
         except Exception:  # the kept answers are the truth: rebuild from them next time
             caller.services.interviews.drop(kept.key)
             raise
-        return _state(live)
+        return _state(live, person_id=kept.person_id)
 
 
 @router.post("/interviews/{interview_id}/back", response_model=InterviewState,
@@ -197,7 +201,7 @@ def back(caller: CallerDep, interview_id: InterviewId) -> InterviewState:
         except Exception:  # the kept answers are the truth: rebuild from them next time
             caller.services.interviews.drop(kept.key)
             raise
-        return _state(live)
+        return _state(live, person_id=kept.person_id)
 
 
 @router.get("/interviews/{interview_id}/result", response_model=Assessment,

@@ -62,6 +62,7 @@ from crux.records._progress import (
     actor_for_link,
     add_progress,
     create_link,
+    keep_for_oneself,
     list_progress,
     revoke_links,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "import_person",
     "keep_answers",
     "keep_case",
+    "keep_for_oneself",
     "latest_plan",
     "list_assessments",
     "list_cases",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -104,3 +105,23 @@ def actor_for_link(db: Session, token: str, at: datetime | None = None) -> Actor
     if owner is None:
         raise Unauthorised("this link is unknown, expired or revoked")
     return Actor(owner.clinic_id, "link", link.id, None, owner.id)
+
+
+def keep_for_oneself(db: Session, name: str, case: dict[str, Any],
+                     assessment: dict[str, Any], plan: dict[str, Any],
+                     days: int) -> LinkOut:
+    """A record a person keeps for themselves, without a clinic or an account: their case,
+    its assessment and plan, in the self-care clinic, reached only by the link returned
+    (shown once)."""
+    from crux.records._accounts import self_care_clinic
+    from crux.records._people import add_plan, create_person, keep_case
+    from crux.records._shapes import PersonIn
+
+    actor = Actor(self_care_clinic(db), "system")
+    person = create_person(db, actor, PersonIn(name=name))
+    _, kept = keep_case(db, actor, person.id, case, assessment)
+    assert kept is not None
+    schedule = plan.get("schedule") or []
+    start = date.fromisoformat(schedule[0]["date"]) if schedule else now().date()
+    add_plan(db, actor, kept.id, plan, start, max(1, len(schedule) // 7))
+    return create_link(db, actor, person.id, LinkIn(days=days))

@@ -25,15 +25,15 @@ __all__ = ["create_web_app"]
 
 def create_web_app(store: Store | None = None,
                    model: Callable[[], Model] = shipped_model) -> FastAPI:
-    from crux.web import _patient, _practitioner
-    from crux.web._errors import install
+    from crux.web import _errors, _guard, _patient, _practitioner
 
     app = create_app(store, model=model)
     static = resources.files("crux.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(_patient.router)
     app.include_router(_practitioner.router)
-    install(app, PREFIX)
+    _errors.install(app, PREFIX)
+    _guard.install(app, PREFIX)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon(request: Request) -> Response:

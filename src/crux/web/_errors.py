@@ -11,12 +11,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from crux import records
 from crux.contract import CaseError
 from crux.web._pages import page
-from crux.web._session import SignInNeeded
+from crux.web._session import SignInNeeded, clear_cookie
 
 log = logging.getLogger("crux.web")
 
@@ -54,6 +55,8 @@ def install(app: FastAPI, api_prefix: str) -> None:
         return exc.status_code, str(exc.detail)
 
     for_pages(records.RecordsError, records_status)
+    for_pages(IntegrityError, lambda e: (409, "that clashed with another change made at "
+                                              "the same moment; nothing was saved; try again"))
     for_pages(CaseError, lambda e: (422, str(e)))
     for_pages(RequestValidationError, lambda e: (422, "the page was given values it does "
                                                       "not take; go back and try again"))
@@ -62,6 +65,8 @@ def install(app: FastAPI, api_prefix: str) -> None:
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+        response = RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+        clear_cookie(response)  # a stale session is forgotten, not kept
+        return response
 
     app.add_exception_handler(SignInNeeded, sign_in_first)

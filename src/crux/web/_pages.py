@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from crux.web._session import csrf_token, services
@@ -56,6 +56,11 @@ def _percent(p: float) -> str:
     if p < 0.01:
         return "<1%"
     return f"{p * 100:.0f}%"
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a form: the browser asks for the page again (a refresh never resends it)."""
+    return RedirectResponse(url, status_code=303)
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -5,12 +5,12 @@ through a private link, a progress log with a chart."""
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from crux import api, records
 from crux.contract import CaseError
@@ -18,20 +18,30 @@ from crux.vocabulary import load_vocabulary
 from crux.web._chart import clickable_svg, sides_of
 from crux.web._diagram import chain_svg, progress_svg
 from crux.web._forms import answer_from_form
-from crux.web._pages import page
-from crux.web._session import COOKIE, services
-from crux.web._views import assessment_view, plan_for, plan_view, progress_points
+from crux.web._pages import page, see_other
+from crux.web._session import actor_or_none, services
+from crux.web._views import (
+    answer_words,
+    assessment_view,
+    plan_for,
+    plan_view,
+    progress_points,
+)
 
 router = APIRouter(include_in_schema=False)
 LINK_DAYS = 90
 
 
+NO_EXERCISE = ("emergency", "urgent")  # levels at which nothing but the advice is shown
+
+
 def _caller(request: Request) -> api.Caller:
-    return api.Caller(services(request), request.cookies.get(COOKIE))
+    """The interview's caller: the signed-in practitioner when the browser holds a valid
+    session, else anonymous (a stale cookie never blocks a patient)."""
+    from crux.web._session import COOKIE
 
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+    signed = actor_or_none(request) is not None
+    return api.Caller(services(request), request.cookies.get(COOKIE) if signed else None)
 
 
 # --------------------------------------------------------------------------- start
@@ -110,27 +120,39 @@ def start(request: Request, pick: Annotated[list[str] | None, Form()] = None,
         started = api.start_interview(_caller(request), body)
     except (CaseError, records.RecordsError, ValueError) as err:
         return _where_page(request, picked, age, sex, person, status=422, error=_words(err))
-    return _see_other(f"/check/{started.id}")
+    return see_other(f"/check/{started.id}")
 
 
 def _words(err: Exception) -> str:
+    """A refusal in a sentence, naming the field (never a library's raw text)."""
+    from pydantic import ValidationError
+
     if isinstance(err, CaseError):
         return "; ".join(str(p) for p in err.problems)
     if isinstance(err, records.RecordsError):
         return f"{err.field}: {err.message}" if err.field else err.message
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}"
     return str(err)
 
 
 # --------------------------------------------------------------------------- interview
 
 
+def _question_page(request: Request, token: str, now: api.InterviewState, error: str = "",
+                   status: int = 200) -> HTMLResponse:
+    return page(request, "question.html.j2", status=status, token=token, state=now,
+                q=now.question, error=error, regions=load_vocabulary().regions)
+
+
 @router.get("/check/{token}", response_class=HTMLResponse)
-def question(request: Request, token: str, error: str = "") -> Response:
+def question(request: Request, token: str) -> Response:
     now = api.interview_state(_caller(request), token)
     if now.done:
-        return _see_other(f"/check/{token}/result")
-    return page(request, "question.html.j2", token=token, state=now, q=now.question,
-                error=error, regions=load_vocabulary().regions)
+        return see_other(f"/check/{token}/result")
+    return _question_page(request, token, now)
 
 
 @router.post("/check/{token}/answer")
@@ -139,7 +161,7 @@ async def answer(request: Request, token: str) -> Response:
     caller = _caller(request)
     now = api.interview_state(caller, token)
     if now.question is None or form.get("question") != now.question.id:
-        return _see_other(f"/check/{token}")  # answered elsewhere: show what is asked now
+        return see_other(f"/check/{token}")  # answered elsewhere: show what is asked now
     try:
         if form.get("action") == "dont_know":
             given = api.Answer(question=now.question.id, dont_know=True)
@@ -148,16 +170,20 @@ async def answer(request: Request, token: str) -> Response:
                                answer=answer_from_form(now.question, form))
         api.answer_interview(caller, token, given)
     except records.RecordsError as err:
-        return page(request, "question.html.j2", status=422, token=token, state=now,
-                    q=now.question, error=err.message, regions=load_vocabulary().regions)
-    return _see_other(f"/check/{token}")
+        return _question_page(request, token, now, err.message, status=422)
+    return see_other(f"/check/{token}")
 
 
 @router.post("/check/{token}/back")
-def back(request: Request, token: str) -> Response:
-    with suppress(records.Conflict):  # at the first question: stay there
-        api.back_interview(_caller(request), token)
-    return _see_other(f"/check/{token}")
+def back(request: Request, token: str, asked: Annotated[int, Form()] = -1) -> Response:
+    """Undo the last answer, once: the form says how many were answered when it was shown,
+    so a second click (or a resent form) changes nothing."""
+    caller = _caller(request)
+    now = api.interview_state(caller, token)
+    if asked == now.asked:
+        with suppress(records.Conflict):  # at the first question: stay there
+            api.back_interview(caller, token)
+    return see_other(f"/check/{token}")
 
 
 @router.get("/check/{token}/result", response_class=HTMLResponse)
@@ -168,60 +194,57 @@ def result(request: Request, token: str) -> HTMLResponse:
     kb = services(request).model().kb
     return page(request, "result.html.j2", token=token, state=now,
                 view=assessment_view(assessment, kb, now.case), chain_svg=chain_svg,
-                signed_in=COOKIE in request.cookies)
+                can_save=now.person_id is not None and caller.token is not None,
+                answers=answer_words(now.answers, kb))
+
+
+def _planned(request: Request, token: str) -> tuple[api.InterviewState, Any, Any] | None:
+    """The interview, its assessment and its plan; None at a level where the advice is all
+    there is (the pages then send the browser back to the result)."""
+    caller = _caller(request)
+    now = api.interview_state(caller, token)
+    assessment = api.interview_result(caller, token)
+    if assessment.triage.level in NO_EXERCISE:
+        return None
+    return now, assessment, plan_for(now.case, assessment, services(request).model().kb)
 
 
 @router.get("/check/{token}/plan", response_class=HTMLResponse)
-def plan(request: Request, token: str) -> HTMLResponse:
-    caller = _caller(request)
-    made = _plan(request, caller, token)
+def plan(request: Request, token: str) -> Response:
+    planned = _planned(request, token)
+    if planned is None:
+        return see_other(f"/check/{token}/result")
+    now, _, made = planned
     return page(request, "plan.html.j2", plan=plan_view(made), token=token,
-                pdf=f"/check/{token}/plan.pdf", ics=f"/check/{token}/plan.ics", keep=True)
+                pdf=f"/check/{token}/plan.pdf", ics=f"/check/{token}/plan.ics",
+                keep=now.person_id is None)
 
 
-def _plan(request: Request, caller: api.Caller, token: str) -> Any:
-    now = api.interview_state(caller, token)
-    assessment = api.interview_result(caller, token)
-    return plan_for(now.case, assessment, services(request).model().kb)
-
-
-@router.get("/check/{token}/plan.pdf")
-def plan_pdf(request: Request, token: str) -> Response:
-    from crux.plan import render_pdf
-
-    made = _plan(request, _caller(request), token)
-    return Response(render_pdf(made), media_type="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="crux-plan.pdf"'})
-
-
-@router.get("/check/{token}/plan.ics")
-def plan_ics(request: Request, token: str) -> Response:
-    from crux.plan import to_ics
-
-    made = _plan(request, _caller(request), token)
-    return Response(to_ics(made), media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="crux-plan.ics"'})
+@router.get("/check/{token}/plan.{kind}")
+def plan_file(request: Request, token: str, kind: api.PlanFormat) -> Response:
+    planned = _planned(request, token)
+    if planned is None or kind in (api.PlanFormat.json, api.PlanFormat.html):
+        return see_other(f"/check/{token}/result")
+    return api.plan_response(planned[2], kind)
 
 
 @router.post("/check/{token}/keep")
 def keep(request: Request, token: str, name: Annotated[str, Form()] = "") -> Response:
     """Keep the plan and start a progress log: a record of its own, reached by a private
-    link (kept 90 days), with no account."""
-    caller = _caller(request)
-    now = api.interview_state(caller, token)
-    assessment = api.interview_result(caller, token)
-    made = plan_for(now.case, assessment, services(request).model().kb)
-    store = services(request).store
-    with store.transaction() as db:
-        actor = records.Actor(records.self_care_clinic(db), "system")
-        person = records.create_person(db, actor, records.PersonIn(name=name.strip() or "Me"))
-        _, kept = records.keep_case(db, actor, person.id, now.case,
-                                    assessment.model_dump(mode="json"))
-        assert kept is not None
-        records.add_plan(db, actor, kept.id, made.model_dump(mode="json"),
-                         made.schedule[0].date if made.schedule else date.today(), 4)
-        link = records.create_link(db, actor, person.id, records.LinkIn(days=LINK_DAYS))
-    return _see_other(f"/mine/{link.token}")
+    link (kept 90 days), with no account. Not for an interview a clinic made for its
+    patient: that one belongs to the clinic's record."""
+    planned = _planned(request, token)
+    if planned is None:
+        return see_other(f"/check/{token}/result")
+    now, assessment, made = planned
+    if now.person_id is not None:
+        raise records.Conflict("this interview belongs to a clinic's record; the clinic can "
+                               "make the patient a link", field="interview_id")
+    with services(request).store.transaction() as db:
+        link = records.keep_for_oneself(db, name.strip() or "Me", now.case,
+                                        assessment.model_dump(mode="json"),
+                                        made.model_dump(mode="json"), LINK_DAYS)
+    return see_other(f"/mine/{link.token}")
 
 
 # --------------------------------------------------------------------------- the person's own
@@ -240,6 +263,7 @@ def _mine(request: Request, link: str, error: str = "", status: int = 200) -> HT
     regions = load_vocabulary().regions
     return page(request, "mine.html.j2", status=status, name=name, link=link,
                 plan=plan_view(made) if made else None, entries=entries,
+                advice_only=made is None or made.triage_level in NO_EXERCISE,
                 chart=progress_svg(progress_points(entries, regions),
                                    "Pain and function over time"),
                 pains=made.pain if made else [], today=date.today().isoformat(),
@@ -260,9 +284,21 @@ async def log_progress(request: Request, link: str) -> Response:
             actor = records.actor_for_link(db, link)
             assert actor.person_id is not None
             records.add_progress(db, actor, actor.person_id, entry)
-    except (records.Invalid, ValueError) as err:
+    except records.Invalid as err:
         return _mine(request, link, error=_words(err), status=422)
-    return _see_other(f"/mine/{link}#log")
+    return see_other(f"/mine/{link}#log")
+
+
+def _score(raw: Any, field: str) -> int | None:
+    """A 0-10 score typed in a form: empty is none; anything else must be a whole number."""
+    if not isinstance(raw, str) or not raw.strip():
+        if isinstance(raw, str) or raw is None:
+            return None
+        raise records.Invalid("give a whole number from 0 to 10", field=field)
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise records.Invalid("give a whole number from 0 to 10", field=field) from None
 
 
 def _entry(form: Any) -> Any:
@@ -271,26 +307,34 @@ def _entry(form: Any) -> Any:
 
     pain = []
     for key in form:
-        if key.startswith("pain:") and str(form[key]).strip():
-            _, region, side = key.split(":")
-            pain.append({"region": region, "side": side, "score": int(form[key])})
+        if not key.startswith("pain:"):
+            continue
+        place = key.split(":")
+        score = _score(form[key], "pain")
+        if len(place) != 3:
+            raise records.Invalid("the form was changed; open the page again", field=key)
+        if score is not None:
+            pain.append({"region": place[1], "side": place[2], "score": score})
     function = []
     for i in range(3):
-        activity = str(form.get(f"activity{i}", "")).strip()
-        score = str(form.get(f"score{i}", "")).strip()
-        if activity and score:
-            function.append({"activity": activity, "score": int(score)})
+        activity = form.get(f"activity{i}", "")
+        score = _score(form.get(f"score{i}", ""), f"score{i}")
+        if isinstance(activity, str) and activity.strip() and score is not None:
+            function.append({"activity": activity.strip(), "score": score})
+    day = form.get("day") or date.today().isoformat()
     try:
-        return records.progress_in_model()(
-            day=form.get("day") or date.today().isoformat(), pain=pain, function=function,
-            exercises_done=list(form.getlist("done")), note=str(form.get("note", "")))
+        entry = records.progress_in_model()(
+            day=day, pain=pain, function=function,
+            exercises_done=[d for d in form.getlist("done") if isinstance(d, str)],
+            note=str(form.get("note", "")))
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise records.Invalid(str(first["msg"]), field=where) from None
+        raise records.Invalid(_words(err)) from None
+    if entry.day > date.today() + timedelta(days=1):  # type: ignore[attr-defined]
+        raise records.Invalid("the day is in the future", field="day")
+    return entry
 
 
-def _plan_download(request: Request, link: str) -> Any:
+def _kept_plan(request: Request, link: str) -> Any:
     from crux.plan import Plan
 
     with services(request).store.transaction() as db:
@@ -302,18 +346,9 @@ def _plan_download(request: Request, link: str) -> Any:
     return Plan.model_validate(kept.plan)
 
 
-@router.get("/mine/{link}/plan.pdf")
-def mine_pdf(request: Request, link: str) -> Response:
-    from crux.plan import render_pdf
-
-    return Response(render_pdf(_plan_download(request, link)), media_type="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="crux-plan.pdf"'})
-
-
-@router.get("/mine/{link}/plan.ics")
-def mine_ics(request: Request, link: str) -> Response:
-    from crux.plan import to_ics
-
-    return Response(to_ics(_plan_download(request, link)),
-                    media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="crux-plan.ics"'})
+@router.get("/mine/{link}/plan.{kind}")
+def mine_file(request: Request, link: str, kind: api.PlanFormat) -> Response:
+    made = _kept_plan(request, link)
+    if made.triage_level in NO_EXERCISE or kind in (api.PlanFormat.json, api.PlanFormat.html):
+        return see_other(f"/mine/{link}")
+    return api.plan_response(made, kind)

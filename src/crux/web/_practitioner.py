@@ -9,13 +9,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from crux import api, records
 from crux.contract import Assessment, CaseError, parse_case
 from crux.vocabulary import load_vocabulary
 from crux.web._diagram import chain_svg, progress_svg
-from crux.web._pages import page
+from crux.web._pages import page, see_other
 from crux.web._session import (
     COOKIE,
     check_csrf,
@@ -27,10 +28,6 @@ from crux.web._session import (
 from crux.web._views import assessment_view, plan_for, plan_view, progress_points
 
 router = APIRouter(include_in_schema=False)
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _safe_next(target: str) -> str:
@@ -57,7 +54,7 @@ def signin(request: Request, email: Annotated[str, Form()] = "",
     except (records.Unauthorised, records.Invalid) as err:
         return page(request, "signin.html.j2", status=401, next=_safe_next(next),
                     error=err.message, email=email)
-    response = _see_other(_safe_next(next))
+    response = see_other(_safe_next(next))
     set_cookie(request, response, signed)
     return response
 
@@ -69,7 +66,7 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     if token:
         with services(request).store.transaction() as db:
             records.sign_out(db, token)
-    response = _see_other("/")
+    response = see_other("/")
     clear_cookie(response)
     return response
 
@@ -78,11 +75,17 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 
 
 @router.get("/patients", response_class=HTMLResponse)
-def patients(request: Request, search: str = "", error: str = "") -> HTMLResponse:
+def patients(request: Request, search: str = "") -> HTMLResponse:
+    return _patients_page(request, search)
+
+
+def _patients_page(request: Request, search: str = "", error: str = "",
+                   status: int = 200) -> HTMLResponse:
     with practitioner(request) as (db, actor):
         me = records.me(db, actor)
         people = records.list_persons(db, actor, search.replace("\x00", "") or None)
-    return page(request, "patients.html.j2", me=me, people=people, search=search, error=error)
+    return page(request, "patients.html.j2", status=status, me=me, people=people,
+                search=search, error=error)
 
 
 @router.post("/patients")
@@ -94,16 +97,15 @@ def add_patient(request: Request, name: Annotated[str, Form()] = "",
     try:
         new = records.PersonIn(name=name, reference=reference or None,
                                birth_year=int(birth_year) if birth_year.strip() else None)
-    except (ValueError, Exception) as err:
-        return patients(request, error=f"Could not add the patient: {_first(err)}")
+    except (ValueError, ValidationError) as err:
+        return _patients_page(request, error=f"Could not add the patient: {_first(err)}",
+                              status=422)
     with practitioner(request) as (db, actor):
         person = records.create_person(db, actor, new)
-    return _see_other(f"/patients/{person.id}")
+    return see_other(f"/patients/{person.id}")
 
 
 def _first(err: Exception) -> str:
-    from pydantic import ValidationError
-
     if isinstance(err, ValidationError):
         e = err.errors()[0]
         return f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
@@ -111,7 +113,12 @@ def _first(err: Exception) -> str:
 
 
 @router.get("/patients/{person_id}", response_class=HTMLResponse)
-def timeline(request: Request, person_id: uuid.UUID, link: str = "") -> HTMLResponse:
+def timeline(request: Request, person_id: uuid.UUID) -> HTMLResponse:
+    return _timeline_page(request, person_id)
+
+
+def _timeline_page(request: Request, person_id: uuid.UUID, link: str = "") -> HTMLResponse:
+    """The person's page; ``link`` is a link just made, shown once."""
     with practitioner(request) as (db, actor):
         person = records.get_person(db, actor, person_id)
         cases = records.list_cases(db, actor, person_id)
@@ -142,8 +149,8 @@ def make_link(request: Request, person_id: uuid.UUID,
     check_csrf(request, csrf)
     with practitioner(request) as (db, actor):
         made = records.create_link(db, actor, person_id, records.LinkIn(days=30))
-    return timeline(request, person_id, link=str(request.base_url).rstrip("/")
-                    + f"/mine/{made.token}")
+    # shown once, in the answer to the form (only its hash is kept)
+    return _timeline_page(request, person_id, link=f"/mine/{made.token}")
 
 
 # --------------------------------------------------------------------------- assessments
@@ -205,13 +212,16 @@ def adjust(request: Request, assessment_id: uuid.UUID,
     if term is None:
         return _assessment_page(request, assessment_id, status=422,
                                 error="Choose a measurement or test from the list.")
-    try:
-        reading: Any = (value == "yes") if term.kind == "bool" else float(value)
-        if term.kind == "bool" and value not in ("yes", "no"):
-            raise ValueError("choose positive or negative")
-    except ValueError:
+    reading = _reading(term, value)
+    if reading is None:
+        wanted = ("positive or negative" if term.kind == "bool"
+                  else f"a number in {term.unit}")
         return _assessment_page(request, assessment_id, status=422,
-                                error=f"{term.meaning}: give a number in {term.unit}.")
+                                error=f"{term.meaning}: give {wanted}.")
+    if not term.sided and side:
+        return _assessment_page(request, assessment_id, status=422,
+                                error=f"{term.meaning} is not taken per side; choose "
+                                      "\"not sided\".")
     changed = dict(case)
     found = dict(changed.get("measurements") or {})
     if term.sided:
@@ -235,7 +245,21 @@ def adjust(request: Request, assessment_id: uuid.UUID,
         _, new = records.keep_case(db, actor, person_id, parsed.known(),
                                    result.model_dump(mode="json"))
     assert new is not None
-    return _see_other(f"/assessments/{new.id}?was={assessment_id}")
+    return see_other(f"/assessments/{new.id}?was={assessment_id}")
+
+
+POSITIVE, NEGATIVE = ("positive", "yes", "true", "+"), ("negative", "no", "false", "-")
+
+
+def _reading(term: Any, value: str) -> bool | float | None:
+    """A measurement as typed: a test positive or negative, else a number."""
+    text = value.strip().lower()
+    if term.kind == "bool":
+        return True if text in POSITIVE else False if text in NEGATIVE else None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
 
 
 @router.post("/assessments/{assessment_id}/plan")
@@ -244,12 +268,16 @@ def make_plan(request: Request, assessment_id: uuid.UUID,
     check_csrf(request, csrf)
     with practitioner(request) as (db, actor):
         kept, case = records.get_assessment(db, actor, assessment_id)
+    if kept.triage_level in ("emergency", "urgent"):
+        raise records.Conflict("no exercise plan at this triage level: the advice comes "
+                               "first", field="assessment_id")
     made = plan_for(case, Assessment.model_validate(kept.assessment),
                     services(request).model().kb)
     with practitioner(request) as (db, actor):
         plan = records.add_plan(db, actor, assessment_id, made.model_dump(mode="json"),
-                                made.schedule[0].date if made.schedule else date.today(), 4)
-    return _see_other(f"/plans/{plan.id}")
+                                made.schedule[0].date if made.schedule else date.today(),
+                                max(1, len(made.schedule) // 7))
+    return see_other(f"/plans/{plan.id}")
 
 
 def _kept_plan(request: Request, plan_id: uuid.UUID) -> Any:
@@ -277,19 +305,12 @@ def handout(request: Request, plan_id: uuid.UUID) -> HTMLResponse:
 
 @router.get("/plans/{plan_id}/handout.pdf")
 def plan_pdf(request: Request, plan_id: uuid.UUID) -> Response:
-    from crux.plan import render_pdf
-
-    return Response(render_pdf(_kept_plan(request, plan_id)), media_type="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="crux-plan.pdf"'})
+    return api.plan_response(_kept_plan(request, plan_id), api.PlanFormat.pdf)
 
 
 @router.get("/plans/{plan_id}/calendar.ics")
 def plan_ics(request: Request, plan_id: uuid.UUID) -> Response:
-    from crux.plan import to_ics
-
-    return Response(to_ics(_kept_plan(request, plan_id)),
-                    media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="crux-plan.ics"'})
+    return api.plan_response(_kept_plan(request, plan_id), api.PlanFormat.ics)
 
 
 @router.post("/check/{token}/save")
@@ -298,4 +319,4 @@ def save(request: Request, token: str, csrf: Annotated[str, Form()] = "") -> Res
     check_csrf(request, csrf)
     kept = api.save_interview(api.Caller(services(request), request.cookies.get(COOKIE)), token)
     assert kept.assessment is not None
-    return _see_other(f"/assessments/{kept.assessment.id}")
+    return see_other(f"/assessments/{kept.assessment.id}")

@@ -116,3 +116,33 @@ def progress_points(entries: list[Any], regions: dict[str, str]
             mean = sum(f["score"] for f in entry.function) / len(entry.function)
             series["function (mean of the activities)"].append((entry.day, mean))
     return dict(series)
+
+
+def answer_words(answers: list[Any], kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """Each question and its answer in words: yes/no, "don't know", the checklist items
+    ticked (or "none of these"), the places listed."""
+    from crux.vocabulary import load_vocabulary
+
+    vocab = load_vocabulary()
+
+    def item(key: str) -> str:
+        name = key.split(".", 1)[-1]
+        return vocab.red_flags.get(name) or vocab.regions.get(name) or name.replace("_", " ")
+
+    out = []
+    for a in answers:
+        value = a.answer
+        if value is None:
+            words = "don't know"
+        elif value is True or value is False:
+            words = "yes" if value else "no"
+        elif isinstance(value, dict):
+            words = "; ".join(item(k) for k, v in value.items() if v) or "none of these"
+        elif isinstance(value, list):
+            words = ", ".join(vocab.regions.get(r, r) for r in value) or "none"
+        elif isinstance(value, float):
+            words = f"{value:g}"
+        else:
+            words = str(value).replace("_", " ")
+        out.append((a.text, words))
+    return out
