@@ -119,6 +119,9 @@ def test_the_diagrams_draw_what_they_are_given() -> None:
     chart = progress_svg({"pain: heel": [(date(2026, 1, 1), 7.0), (date(2026, 1, 8), 3.0)]},
                          "t")
     assert chart.count("<circle") == 2 and "M" in chart
+    years = progress_svg({"pain: heel": [(date(2025, 12, 30), 7.0), (date(2026, 1, 8), 3.0)]},
+                         "t")
+    assert "30 Dec 2025" in years and "08 Jan 2026" in years
 
 
 def _to_result(client: TestClient, url: str, tick: str | None = None) -> None:

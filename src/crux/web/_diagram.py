@@ -63,10 +63,12 @@ def progress_svg(points: dict[str, list[tuple[date, float]]], title: str) -> str
     for v in (0, 5, 10):
         out.append(f'<line class="grid" x1="{PAD}" x2="{CHART_W - PAD}" y1="{y(v):g}" '
                    f'y2="{y(v):g}"/><text class="axis" x="{PAD - 8}" y="{y(v) + 4:g}">{v}</text>')
-    out.append(f'<text class="axis start" x="{PAD}" y="{CHART_H - 4}">{first:%d %b}</text>')
+    shown = "%d %b %Y" if first.year != last.year else "%d %b"
+    out.append(f'<text class="axis start" x="{PAD}" y="{CHART_H - 4}">'
+               f"{first.strftime(shown)}</text>")
     if last != first:
         out.append(f'<text class="axis end" x="{CHART_W - PAD}" y="{CHART_H - 4}">'
-                   f"{last:%d %b}</text>")
+                   f"{last.strftime(shown)}</text>")
     for n, (name, series) in enumerate(points.items()):
         kind = "pain" if name.startswith("pain") else "function"
         ordered = sorted(series)
