@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 GRAPHVIZ := $(VENV)/.graphviz
 HANDOUT := $(VENV)/.handout
 HANDOUT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+POSE := .venv-pose/.installed
 BROWSER := $(VENV)/.browser
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
@@ -35,6 +36,16 @@ $(HANDOUT): | $(STAMP)
 	  apt-get install -y -qq --no-install-recommends $(HANDOUT_DEBS) >/dev/null; fi
 	@dpkg -s $(HANDOUT_DEBS) >/dev/null 2>&1 && touch $@
 
+# The pose model runs in its own environment: mediapipe 0.10.21 (the last wheel that ships
+# its pose model) needs numpy below 2, the app numpy 2. Installed lean: mediapipe without
+# its declared dependencies (jax, a second OpenCV: about 1.1 GB), then what it needs to run.
+$(POSE): pose/requirements.txt
+	$(PYTHON) -m venv .venv-pose
+	.venv-pose/bin/python -m pip install --quiet --upgrade pip
+	.venv-pose/bin/python -m pip install --quiet --no-deps mediapipe==0.10.21
+	.venv-pose/bin/python -m pip install --quiet -r pose/requirements.txt
+	touch $@
+
 # The browser tests drive Debian's chromium with Playwright (never Playwright's own
 # browser download) and check each page with axe-core from the npm registry.
 $(BROWSER): | $(STAMP)
@@ -46,13 +57,13 @@ $(BROWSER): | $(STAMP)
 $(AXE): | $(STAMP)
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/npm axe-core@$(AXE_VERSION)
 
-run: $(STAMP) $(GRAPHVIZ) $(HANDOUT)
+run: $(STAMP) $(GRAPHVIZ) $(HANDOUT) $(POSE)
 	$(BIN)/crux serve --demo
 
 # The database tests run on SQLite and on PostgreSQL: scripts/with-postgres starts a
 # throwaway server (Debian's postgresql, installed when missing) unless
 # CRUX_TEST_POSTGRES_URL already names one.
-test: $(STAMP) $(GRAPHVIZ) $(HANDOUT) $(BROWSER) $(AXE)
+test: $(STAMP) $(GRAPHVIZ) $(HANDOUT) $(POSE) $(BROWSER) $(AXE)
 	$(BIN)/ruff check .
 	scripts/with-postgres $(BIN)/python -m pytest
 
@@ -60,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/inference.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-pose .pytest_cache .ruff_cache

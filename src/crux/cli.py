@@ -36,6 +36,20 @@ db_app = typer.Typer(
 app.add_typer(db_app, name="db")
 clinic_app = typer.Typer(no_args_is_help=True, help="Clinics and their users.")
 app.add_typer(clinic_app, name="clinic")
+movement_app = typer.Typer(no_args_is_help=True,
+                           help="Posture and running gait measured from a video or photograph.")
+app.add_typer(movement_app, name="movement")
+
+
+class View(StrEnum):
+    side = "side"
+    front = "front"
+
+
+class Activity(StrEnum):
+    running = "running"
+    standing = "standing"
+    squat = "squat"
 
 UrlOption = Annotated[
     str | None,
@@ -576,6 +590,75 @@ def serve(
     typer.echo(f"Crux is at http://{host}:{port}/ (API at /api/v1, docs at /docs); "
                f"records in {store.url}")
     uvicorn.run(create_web_app(store), host=host, port=port, log_level="warning")
+
+
+@movement_app.command("analyse")
+def movement_analyse(
+    media: Annotated[Path, typer.Argument(help="a video (mp4, mov, avi) or a photograph")],
+    view: Annotated[View, typer.Option("--view", help="where the camera was: side or front")],
+    activity: Annotated[Activity, typer.Option(
+        "--activity", help="running, standing or squat")],
+    output_format: Annotated[TextOrJson, typer.Option(
+        "--format", "-f", help="text for people, json for programs")] = TextOrJson.text,
+    annotated: Annotated[Path | None, typer.Option(
+        "--annotated", help="write the key frames, skeleton and angles drawn, as PNG here")
+    ] = None,
+    into: Annotated[Path | None, typer.Option(
+        "--into", help="add the measurements to this case file (JSON), in place")] = None,
+) -> None:
+    """Measure posture (a photograph or video standing) or running gait (a video) in the
+    contract's measurement ids, each with its confidence and the frames it came from."""
+    from crux.contract import CaseError, parse_case_text
+    from crux.movement import MovementError, PoseUnavailable, analyse, annotate
+
+    case = None
+    if into is not None:  # refuse a bad case before the (slow) analysis
+        try:
+            case = parse_case_text(into.read_text(encoding="utf-8"), str(into)).known()
+        except OSError as err:
+            _fail([f"--into: {err.strerror}: {into}"])
+        except CaseError as err:
+            _fail([_where(str(into), p) for p in err.problems])
+    try:
+        result = analyse(media, view.value, activity.value)  # type: ignore[arg-type]
+        written = annotate(result, media, annotated) if annotated is not None else []
+    except MovementError as err:
+        _fail([f"{media}: {err}"])
+    except PoseUnavailable as err:
+        _fail([str(err)], code=1)
+    if into is not None and case is not None:
+        try:
+            updated = result.into_case(case)
+        except CaseError as err:
+            _fail([_where(str(into), p) for p in err.problems])
+        tmp = into.with_suffix(into.suffix + ".tmp")
+        tmp.write_text(json.dumps(updated, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(into)  # all or nothing: the case file is never half-written
+    if output_format is TextOrJson.json:
+        data = result.as_json()
+        data["annotated"] = [str(p) for p in written]
+        typer.echo(json.dumps(data, indent=2))
+        return
+    from crux.vocabulary import load_vocabulary
+
+    terms = load_vocabulary().measurements
+    s = result.series
+    typer.echo(f"{media.name}: {view.value} view, {activity.value}; {s.frames} frame(s)"
+               + (f" at {s.fps:g} fps ({s.seconds:.1f} s)" if s.fps else " (a photograph)"))
+    for m in result.measures:
+        side = f" ({m.side})" if m.side else ""
+        frames = (f"frames {m.frames[0]}-{m.frames[-1]} ({len(m.frames)})" if len(m.frames) > 1
+                  else f"frame {m.frames[0]}" if m.frames else "")
+        typer.echo(f"  {terms[m.id].meaning}{side}: {m.value:.1f} {m.unit}  "
+                   f"[{m.id}; confidence {m.confidence:.2f}; {frames}]")
+        if m.note:
+            typer.echo(f"      {m.note}")
+    for n in result.not_measured:
+        typer.echo(f"  not measured: {n.id}: {n.reason}")
+    for p in written:
+        typer.echo(f"wrote {p}")
+    if into is not None:
+        typer.echo(f"added {len(result.measurements())} measurement(s) to {into}")
 
 
 def main() -> None:

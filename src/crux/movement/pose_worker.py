@@ -1,0 +1,148 @@
+"""The pose worker: runs in its own environment (.venv-pose: mediapipe 0.10.21, numpy
+below 2, OpenCV), never imported by the app. It reads a video or a still image and writes
+the 33 BlazePose landmarks of each frame, in pixels, as JSON (the app's Series format);
+or it writes chosen frames as PNG for the annotated key frames.
+
+    python pose_worker.py landmarks INPUT OUTPUT.json
+    python pose_worker.py frames INPUT OUTDIR 12 40 77
+
+Exit status 0 on success; 3 when the input is not a readable video or image (with a JSON
+error on standard output), 1 on anything else. It imports nothing of the app, so the app
+and the worker can differ in numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+PEOPLE_EVERY_SECONDS = 1.0  # how often a second person is looked for in a video
+
+
+class Unreadable(Exception):
+    """Not a video or an image that OpenCV can read."""
+
+
+def _open(path: Path) -> tuple[Any, float, bool]:
+    """(capture or image, fps, is_video)."""
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is not None:
+        return image, 0.0, False
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise Unreadable(f"{path.name} is not a video or an image that can be read")
+    ok, _ = capture.read()
+    if not ok:
+        raise Unreadable(f"{path.name} is not a video or an image that can be read")
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+    return capture, float(capture.get(cv2.CAP_PROP_FPS) or 0.0), True
+
+
+def _frames(source: Any, is_video: bool) -> Any:
+    if not is_video:
+        yield source
+        return
+    while True:
+        ok, frame = source.read()
+        if not ok:
+            return
+        yield frame
+
+
+COMPARABLE = 0.6  # a second person counts when at least this tall beside the tallest
+
+
+def _people(detector: Any, frame: Any) -> int:
+    """People in a frame by OpenCV's HOG people detector (it ships with OpenCV: nothing to
+    download): boxes that overlap are counted once, and a person much smaller than the
+    tallest one (someone far behind, or cut off by the frame) is not counted, so that a
+    clip of one person with others in the background stays that person's."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    scale = min(1.0, 640 / max(width, height))
+    small = cv2.resize(frame, (int(width * scale), int(height * scale))) if scale < 1 else frame
+    boxes, weights = detector.detectMultiScale(small, winStride=(8, 8), padding=(8, 8),
+                                               scale=1.05)
+    kept = [list(map(int, b)) for b, w in zip(boxes, weights, strict=False) if float(w) > 0.6]
+    if not kept:
+        return 0
+    indices = [int(i) for i in cv2.dnn.NMSBoxes(kept, [1.0] * len(kept), 0.5, 0.3)]
+    tallest = max(kept[i][3] for i in indices)
+    return sum(1 for i in indices if kept[i][3] >= COMPARABLE * tallest)
+
+
+def landmarks(path: Path) -> dict[str, Any]:
+    import cv2
+    import mediapipe as mp
+
+    source, fps, is_video = _open(path)
+    pose = mp.solutions.pose.Pose(static_image_mode=not is_video, model_complexity=1,
+                                  smooth_landmarks=is_video)
+    detector = cv2.HOGDescriptor()
+    detector.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    every = max(1, round(fps * PEOPLE_EVERY_SECONDS)) if is_video else 1
+    xy: list[Any] = []
+    visibility: list[list[float]] = []
+    people: list[int] = []
+    width = height = 0
+    for n, frame in enumerate(_frames(source, is_video)):
+        height, width = frame.shape[:2]
+        found = pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)).pose_landmarks
+        if found is None:
+            xy.append([[None, None]] * 33)
+            visibility.append([0.0] * 33)
+        else:
+            xy.append([[round(p.x * width, 2), round(p.y * height, 2)] for p in found.landmark])
+            visibility.append([round(p.visibility, 3) for p in found.landmark])
+        people.append(_people(detector, frame) if n % every == 0 else -1)
+    pose.close()
+    if is_video:
+        source.release()
+    if not xy:
+        raise Unreadable(f"{path.name} has no frames")
+    return {"fps": fps, "width": width, "height": height, "source": path.name,
+            "xy": xy, "visibility": visibility, "people": people}
+
+
+def frames(path: Path, out: Path, wanted: list[int]) -> list[str]:
+    import cv2
+
+    source, _, is_video = _open(path)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    want = set(wanted)
+    for n, frame in enumerate(_frames(source, is_video)):
+        if n in want:
+            target = out / f"frame-{n:05d}.png"
+            cv2.imwrite(str(target), frame)
+            written.append(str(target))
+        if n >= max(want, default=-1):
+            break
+    if is_video:
+        source.release()
+    return written
+
+
+def main(argv: list[str]) -> int:
+    try:
+        if argv[:1] == ["landmarks"] and len(argv) == 3:
+            data = landmarks(Path(argv[1]))
+            Path(argv[2]).write_text(json.dumps(data), encoding="utf-8")
+            return 0
+        if argv[:1] == ["frames"] and len(argv) >= 3:
+            print(json.dumps(frames(Path(argv[1]), Path(argv[2]), [int(a) for a in argv[3:]])))
+            return 0
+    except Unreadable as err:
+        print(json.dumps({"error": str(err)}))
+        return 3
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
