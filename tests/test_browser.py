@@ -278,6 +278,44 @@ def test_the_practitioners_way(site: dict[str, Any], page: Any) -> None:
     site["alpha_person"] = person_url
 
 
+def test_a_photo_uploaded_is_measured_and_the_assessment_updates(site: dict[str, Any],
+                                                                   page: Any) -> None:
+    from crux.movement._pose import default_python
+
+    from .support import media
+
+    if not default_python().exists():
+        pytest.skip("the pose environment .venv-pose is missing (make test makes it)")
+    photo = media.basketball()
+    sign_in(page, site["base"], site["clinics"]["Alpha"]["email"])
+    page.fill("#name", "Mo Tion")
+    page.get_by_role("button", name="Add").click()
+    page.get_by_role("link", name="Start an assessment").click()
+    page.locator('a.region[data-region="knee_front"][data-side="right"]').click()
+    page.get_by_role("button", name="Start the questions").click()
+    page.wait_for_url(re.compile(r"/check/[^/]+$"))
+    answer_all(page, "movement")
+    page.get_by_role("button", name="Save to the patient's record").click()
+    page.wait_for_url(re.compile(r"/assessments/"))
+    page.set_input_files("#media", str(photo))
+    page.select_option("#view", "front")
+    page.select_option("#activity", "standing")
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_url(re.compile(r"/movement/"))
+    shot(page, "movement-1-progress")
+    page.get_by_text("See the updated assessment").wait_for(timeout=60_000)
+    assert page.locator("table.entries td", has_text="projection angle").count() == 2
+    frame = page.locator("figure.frame img")
+    assert frame.count() == 1
+    assert page.evaluate("img => img.naturalWidth", frame.element_handle()) > 0
+    shot(page, "movement-2-result")
+    accessible(page)
+    page.get_by_text("See the updated assessment").click()
+    page.wait_for_url(re.compile(r"\?was="))
+    assert "projection angle" in page.locator("section.panel").last.inner_text().lower()
+    shot(page, "movement-3-assessment")
+
+
 def test_another_clinics_practitioner_cannot_open_the_patient(site: dict[str, Any],
                                                                page: Any) -> None:
     person_url = site.get("alpha_person")

@@ -19,8 +19,8 @@ from crux.movement import MovementError, WorkerPose, analyse, annotate
 from crux.movement._pose import default_python
 
 from .conftest import REPO
+from .support import media
 
-CACHE = REPO / "build" / "test-media"
 MAKE_VIDEO = REPO / "tests" / "support" / "make_video.py"
 
 pytestmark = pytest.mark.skipif(
@@ -30,36 +30,12 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def camera() -> Path:
-    """scikit-image's `camera` (CC0): a man seen from the side."""
-    from skimage import data, io
-
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "camera.png"
-    if not path.exists():
-        io.imsave(path, data.camera())
-    return path
+    return media.camera()
 
 
 @pytest.fixture(scope="module")
 def basketball() -> Path:
-    """Debian's opencv-doc basketball1.png: a man standing, facing the camera."""
-    path = CACHE / "basketball1.png"
-    if path.exists():
-        return path
-    CACHE.mkdir(parents=True, exist_ok=True)
-    got = subprocess.run(["apt-get", "download", "opencv-doc"], cwd=CACHE, capture_output=True,
-                         text=True, check=False)
-    debs = sorted(CACHE.glob("opencv-doc_*.deb"))
-    if not debs:
-        pytest.fail(f"apt-get download opencv-doc failed: {got.stderr[-500:]}")
-    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(debs[-1])], capture_output=True,
-                         check=True)
-    member = "./usr/share/doc/opencv-doc/examples/data/basketball1.png"
-    subprocess.run(["tar", "-x", "-C", str(CACHE), member], input=tar.stdout, check=True)
-    (CACHE / member).rename(path)
-    for deb in debs:
-        deb.unlink()
-    return path
+    return media.basketball()
 
 
 def video(image: Path, out: Path, fps: float, seconds: float) -> Path:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from crux.movement._kinematics import Measure, MovementError, NotMeasured, measure, not_measured
-from crux.movement._pose import PoseModel, PoseUnavailable, Unreadable, WorkerPose
+from crux.movement._pose import PoseModel, PoseUnavailable, Progress, Unreadable, WorkerPose
 from crux.movement._series import LANDMARKS, Series
 
 View = Literal["side", "front"]
@@ -35,6 +35,7 @@ __all__ = [
     "NotMeasured",
     "PoseModel",
     "PoseUnavailable",
+    "Progress",
     "Series",
     "WorkerPose",
     "analyse",
@@ -102,14 +103,14 @@ def _check_people(series: Series) -> None:
             "person at a time, with nobody else of a similar size in the picture")
 
 
-def analyse(media: Path, view: View, activity: Activity,
-            model: PoseModel | None = None) -> Analysis:
+def analyse(media: Path, view: View, activity: Activity, model: PoseModel | None = None,
+            progress: Progress | None = None) -> Analysis:
     """Measure posture or gait in a video or photograph; MovementError (a clear message,
     no partial result) when it cannot be done honestly."""
     if not media.is_file():
         raise MovementError(f"{media}: no such file")
     try:
-        series = (model or WorkerPose.default()).landmarks(media)
+        series = (model or WorkerPose.default()).landmarks(media, progress)
     except Unreadable as err:
         raise MovementError(f"{err}; give a video (mp4, mov, avi) or a photograph "
                             "(jpg, png)") from None

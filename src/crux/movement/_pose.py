@@ -6,11 +6,13 @@ model (or a job queue) can take its place behind the same two methods."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -29,8 +31,11 @@ class Unreadable(ValueError):
     """The file is not a video or an image the pose worker can read."""
 
 
+Progress = Callable[[int, int], None]  # (frames done, frames in all)
+
+
 class PoseModel(Protocol):
-    def landmarks(self, media: Path) -> Series: ...
+    def landmarks(self, media: Path, progress: Progress | None = None) -> Series: ...
 
     def frames(self, media: Path, indices: list[int], out: Path) -> list[Path]: ...
 
@@ -54,26 +59,52 @@ class WorkerPose:
     def default(cls) -> WorkerPose:
         return cls(default_python())
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def _check(self) -> None:
         if not self.python.exists():
             raise PoseUnavailable(
                 f"the pose environment is missing ({self.python}); `make run` or `make test` "
                 f"makes .venv-pose, or set {POSE_PYTHON} to its python")
+
+    @staticmethod
+    def _raise_for(code: int, stdout: str, stderr: str) -> None:
+        if code == 3:
+            message = json.loads(stdout.strip().splitlines()[-1] if stdout.strip() else "{}")
+            raise Unreadable(message.get("error", "unreadable input"))
+        if code != 0:
+            tail = (stderr or "").strip().splitlines()[-3:]
+            raise PoseUnavailable("the pose worker failed: " + " | ".join(tail))
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        self._check()
         done = subprocess.run([str(self.python), str(WORKER), *args], capture_output=True,
                               text=True, timeout=self.timeout, check=False)
-        if done.returncode == 3:
-            message = json.loads(done.stdout or "{}").get("error", "unreadable input")
-            raise Unreadable(message)
-        if done.returncode != 0:
-            tail = (done.stderr or "").strip().splitlines()[-3:]
-            raise PoseUnavailable("the pose worker failed: " + " | ".join(tail))
+        self._raise_for(done.returncode, done.stdout, done.stderr)
         return done
 
-    def landmarks(self, media: Path) -> Series:
+    def landmarks(self, media: Path, progress: Progress | None = None) -> Series:
         with tempfile.TemporaryDirectory(prefix="crux-pose-") as folder:
             out = Path(folder) / "landmarks.json"
-            self._run("landmarks", str(media), str(out))
+            if progress is None:
+                self._run("landmarks", str(media), str(out))
+            else:
+                self._follow(progress, "landmarks", str(media), str(out), "--progress")
             return Series.loads(out.read_text(encoding="utf-8"))
+
+    def _follow(self, progress: Progress, *args: str) -> None:
+        """Run the worker, passing on its progress lines as they come."""
+        self._check()
+        with subprocess.Popen([str(self.python), str(WORKER), *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) as worker:
+            assert worker.stdout is not None and worker.stderr is not None
+            last = ""
+            for line in worker.stdout:
+                last = line
+                with contextlib.suppress(ValueError, KeyError):
+                    said = json.loads(line)
+                    progress(int(said["done"]), int(said["total"]))
+            errors = worker.stderr.read()
+            code = worker.wait(timeout=self.timeout)
+        self._raise_for(code, last, errors)
 
     def frames(self, media: Path, indices: list[int], out: Path) -> list[Path]:
         done = self._run("frames", str(media), str(out), *map(str, indices))

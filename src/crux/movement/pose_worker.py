@@ -3,7 +3,7 @@ below 2, OpenCV), never imported by the app. It reads a video or a still image a
 the 33 BlazePose landmarks of each frame, in pixels, as JSON (the app's Series format);
 or it writes chosen frames as PNG for the annotated key frames.
 
-    python pose_worker.py landmarks INPUT OUTPUT.json
+    python pose_worker.py landmarks INPUT OUTPUT.json [--progress]
     python pose_worker.py frames INPUT OUTDIR 12 40 77
 
 Exit status 0 on success; 3 when the input is not a readable video or image (with a JSON
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 PEOPLE_EVERY_SECONDS = 1.0  # how often a second person is looked for in a video
+PROGRESS_EVERY = 15  # frames between progress lines
 PEOPLE_WIDTH = 400  # frames are looked at this wide for people (a third of the time of 640)
 
 
@@ -98,7 +99,9 @@ def _people(detector: Any, frame: Any) -> int:
     return sum(1 for i in indices if kept[i][3] >= COMPARABLE * tallest)
 
 
-def landmarks(path: Path) -> dict[str, Any]:
+def landmarks(path: Path, progress: bool = False) -> dict[str, Any]:
+    """The landmarks of every frame; with ``progress``, a line of JSON on standard output
+    every PROGRESS_EVERY frames ({"done": n, "total": frames})."""
     import cv2
     import mediapipe as mp
 
@@ -108,6 +111,7 @@ def landmarks(path: Path) -> dict[str, Any]:
     detector = cv2.HOGDescriptor()
     detector.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
     every = max(1, round(fps * PEOPLE_EVERY_SECONDS)) if is_video else 1
+    total = int(source.get(cv2.CAP_PROP_FRAME_COUNT)) if is_video else 1
     xy: list[Any] = []
     visibility: list[list[float]] = []
     counted: dict[int, Future[int]] = {}
@@ -126,6 +130,8 @@ def landmarks(path: Path) -> dict[str, Any]:
                 xy.append([[round(p.x * width, 2), round(p.y * height, 2)]
                            for p in found.landmark])
                 visibility.append([round(p.visibility, 3) for p in found.landmark])
+            if progress and (n + 1) % PROGRESS_EVERY == 0:
+                print(json.dumps({"done": n + 1, "total": total}), flush=True)
         people = [counted[n].result() if n in counted else -1 for n in range(len(xy))]
     pose.close()
     if is_video:
@@ -157,8 +163,8 @@ def frames(path: Path, out: Path, wanted: list[int]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     try:
-        if argv[:1] == ["landmarks"] and len(argv) == 3:
-            data = landmarks(Path(argv[1]))
+        if argv[:1] == ["landmarks"] and len(argv) in (3, 4):
+            data = landmarks(Path(argv[1]), progress=argv[3:] == ["--progress"])
             Path(argv[2]).write_text(json.dumps(data), encoding="utf-8")
             return 0
         if argv[:1] == ["frames"] and len(argv) >= 3:

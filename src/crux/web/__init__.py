@@ -25,13 +25,16 @@ __all__ = ["create_web_app"]
 
 def create_web_app(store: Store | None = None,
                    model: Callable[[], Model] = shipped_model) -> FastAPI:
-    from crux.web import _errors, _guard, _patient, _practitioner
+    from crux.web import _errors, _guard, _movement, _patient, _practitioner
+    from crux.web._jobs import MovementJobs
 
     app = create_app(store, model=model)
     static = resources.files("crux.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(_patient.router)
     app.include_router(_practitioner.router)
+    app.include_router(_movement.router)
+    app.state.movement = MovementJobs()
     _errors.install(app, PREFIX)
     _guard.install(app, PREFIX)
 
