@@ -165,3 +165,20 @@ def test_the_worker_is_the_only_place_the_model_runs() -> None:
                            capture_output=True, text=True, check=True)
     assert check.stdout.startswith("1.")
     assert WorkerPose.default().python == default_python()
+
+
+def test_an_annotated_video_has_every_frame_drawn(basketball: Path, tmp_path: Path) -> None:
+    clip = video(basketball, tmp_path / "clip.mp4", 30, 1)
+    out = tmp_path / "drawn.mp4"
+    got = CliRunner().invoke(app, ["movement", "analyse", str(clip), "--view", "front",
+                                   "--activity", "standing", "--annotated-video", str(out)])
+    assert got.exit_code == 0, got.output
+    count = subprocess.run([str(default_python()), "-c",
+                            "import cv2, sys; c = cv2.VideoCapture(sys.argv[1]); "
+                            "print(int(c.get(cv2.CAP_PROP_FRAME_COUNT)))", str(out)],
+                           capture_output=True, text=True, check=True)
+    assert int(count.stdout) == 30
+    photo = CliRunner().invoke(app, ["movement", "analyse", str(basketball), "--view", "front",
+                                     "--activity", "standing", "--annotated-video",
+                                     str(tmp_path / "x.mp4")])
+    assert photo.exit_code == 2 and "a photograph has no video" in photo.output

@@ -605,11 +605,20 @@ def movement_analyse(
     ] = None,
     into: Annotated[Path | None, typer.Option(
         "--into", help="add the measurements to this case file (JSON), in place")] = None,
+    video_out: Annotated[Path | None, typer.Option(
+        "--annotated-video", help="write the clip with the skeleton drawn (mp4) here")
+    ] = None,
 ) -> None:
     """Measure posture (a photograph or video standing) or running gait (a video) in the
     contract's measurement ids, each with its confidence and the frames it came from."""
     from crux.contract import CaseError, parse_case_text
-    from crux.movement import MovementError, PoseUnavailable, analyse, annotate
+    from crux.movement import (
+        MovementError,
+        PoseUnavailable,
+        analyse,
+        annotate,
+        annotated_video,
+    )
 
     case = None
     if into is not None:  # refuse a bad case before the (slow) analysis
@@ -622,6 +631,8 @@ def movement_analyse(
     try:
         result = analyse(media, view.value, activity.value)  # type: ignore[arg-type]
         written = annotate(result, media, annotated) if annotated is not None else []
+        if video_out is not None:
+            written.append(annotated_video(result, media, video_out))
     except MovementError as err:
         _fail([f"{media}: {err}"])
     except PoseUnavailable as err:

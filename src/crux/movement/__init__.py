@@ -40,6 +40,7 @@ __all__ = [
     "WorkerPose",
     "analyse",
     "annotate",
+    "annotated_video",
     "measure",
 ]
 
@@ -133,13 +134,39 @@ def key_frames(analysis: Analysis) -> dict[int, list[Measure]]:
     return chosen
 
 
+SHORT = {  # names short enough to write on a frame
+    "craniovertebral_angle_deg": "head angle (ear to shoulder)",
+    "hip_extension_toe_off_deg": "hip extension at toe-off",
+    "overstride_deg": "overstride",
+    "cadence_spm": "cadence",
+    "pelvic_drop_deg": "pelvic drop",
+    "knee_valgus_fppa_deg": "knee angle (FPPA)",
+}
+
+
+def caption(m: Measure) -> str:
+    """A measure in one short line, as drawn on the frames."""
+    return f"{SHORT.get(m.id, m.id)}{f' ({m.side})' if m.side else ''}: {m.value:.1f} {m.unit}"
+
+
+def captions(analysis: Analysis) -> list[str]:
+    return [caption(m) for m in analysis.measures]
+
+
+def annotated_video(analysis: Analysis, media: Path, out: Path,
+                    model: PoseModel | None = None) -> Path:
+    """The clip with the skeleton drawn on every frame and the measures written on top."""
+    if analysis.series.fps == 0:
+        raise MovementError("a photograph has no video to annotate; use --annotated")
+    return (model or WorkerPose.default()).video(media, analysis.series, out,
+                                                 captions(analysis))
+
+
 def annotate(analysis: Analysis, media: Path, out: Path,
              model: PoseModel | None = None) -> list[Path]:
     """Write the key frames as PNG with the skeleton and the measured angles drawn."""
     from crux.movement._annotate import draw
-    from crux.vocabulary import load_vocabulary
 
-    terms = load_vocabulary().measurements
     chosen = key_frames(analysis)
     if not chosen:
         return []
@@ -148,8 +175,7 @@ def annotate(analysis: Analysis, media: Path, out: Path,
     written = []
     for image in images:
         frame = int(image.stem.split("-")[-1])
-        shown = [(m.id, m.side, f"{terms[m.id].meaning}{f' ({m.side})' if m.side else ''}: "
-                  f"{m.value:.1f} {m.unit}") for m in chosen[frame]]
+        shown = [(m.id, m.side, caption(m)) for m in chosen[frame]]
         written.append(draw(image, analysis.series, frame, shown,
                             out / f"key-frame-{frame:05d}.png"))
         image.unlink()

@@ -39,6 +39,8 @@ class PoseModel(Protocol):
 
     def frames(self, media: Path, indices: list[int], out: Path) -> list[Path]: ...
 
+    def video(self, media: Path, series: Series, out: Path, captions: list[str]) -> Path: ...
+
 
 def default_python() -> Path:
     """``CRUX_POSE_PYTHON``, else ``.venv-pose/bin/python`` beside the app's environment."""
@@ -109,3 +111,11 @@ class WorkerPose:
     def frames(self, media: Path, indices: list[int], out: Path) -> list[Path]:
         done = self._run("frames", str(media), str(out), *map(str, indices))
         return [Path(p) for p in json.loads(done.stdout)]
+
+    def video(self, media: Path, series: Series, out: Path, captions: list[str]) -> Path:
+        """The clip with the skeleton drawn on every frame and the captions on top."""
+        with tempfile.TemporaryDirectory(prefix="crux-pose-") as folder:
+            points = Path(folder) / "landmarks.json"
+            points.write_text(json.dumps(series.to_json()), encoding="utf-8")
+            self._run("video", str(media), str(points), str(out), *captions)
+        return out

@@ -5,6 +5,7 @@ or it writes chosen frames as PNG for the annotated key frames.
 
     python pose_worker.py landmarks INPUT OUTPUT.json [--progress]
     python pose_worker.py frames INPUT OUTDIR 12 40 77
+    python pose_worker.py video INPUT LANDMARKS.json OUTPUT.mp4 "caption line" ...
 
 Exit status 0 on success; 3 when the input is not a readable video or image (with a JSON
 error on standard output), 1 on anything else. It imports nothing of the app, so the app
@@ -161,11 +162,57 @@ def frames(path: Path, out: Path, wanted: list[int]) -> list[str]:
     return written
 
 
+BONES = (
+    (11, 12), (23, 24), (11, 23), (12, 24), (11, 13), (13, 15), (12, 14), (14, 16),
+    (23, 25), (25, 27), (24, 26), (26, 28), (27, 29), (29, 31), (27, 31), (28, 30),
+    (30, 32), (28, 32), (7, 11), (8, 12),
+)
+
+
+def video(path: Path, landmarks_json: Path, out: Path, captions: list[str]) -> str:
+    """The clip again with the skeleton the model saw drawn on every frame and the
+    measures written at the top (mp4)."""
+    import cv2
+
+    source, fps, is_video = _open(path)
+    if not is_video:
+        raise Unreadable(f"{path.name} is a still image, not a video")
+    data = json.loads(landmarks_json.read_text(encoding="utf-8"))
+    writer = None
+    for n, frame in enumerate(_frames(source, True)):
+        if writer is None:
+            height, width = frame.shape[:2]
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps or 30.0,
+                                     (width, height))
+        points = data["xy"][n] if n < len(data["xy"]) else []
+        seen = data["visibility"][n] if n < len(data["visibility"]) else []
+        for a, b in BONES:
+            if points and points[a][0] is not None and points[b][0] is not None \
+                    and min(seen[a], seen[b]) >= 0.3:
+                pa = (int(points[a][0]), int(points[a][1]))
+                pb = (int(points[b][0]), int(points[b][1]))
+                cv2.line(frame, pa, pb, (255, 255, 255), 4)
+                cv2.line(frame, pa, pb, (120, 200, 40), 2)
+        for i, text in enumerate(captions):
+            y = 22 + 22 * i
+            cv2.putText(frame, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 4)
+            cv2.putText(frame, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+                        (255, 255, 255), 1)
+        writer.write(frame)
+    source.release()
+    if writer is not None:
+        writer.release()
+    return str(out)
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["landmarks"] and len(argv) in (3, 4):
             data = landmarks(Path(argv[1]), progress=argv[3:] == ["--progress"])
             Path(argv[2]).write_text(json.dumps(data), encoding="utf-8")
+            return 0
+        if argv[:1] == ["video"] and len(argv) >= 4:
+            print(json.dumps(video(Path(argv[1]), Path(argv[2]), Path(argv[3]), argv[4:])))
             return 0
         if argv[:1] == ["frames"] and len(argv) >= 3:
             print(json.dumps(frames(Path(argv[1]), Path(argv[2]), [int(a) for a in argv[3:]])))
