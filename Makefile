@@ -67,8 +67,9 @@ test: $(STAMP) $(GRAPHVIZ) $(HANDOUT) $(POSE) $(BROWSER) $(AXE)
 	$(BIN)/ruff check .
 	scripts/with-postgres $(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(POSE)
 	$(BIN)/python benchmarks/inference.py
+	$(BIN)/python benchmarks/movement.py
 
 clean:
 	rm -rf $(VENV) .venv-pose .pytest_cache .ruff_cache

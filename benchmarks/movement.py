@@ -54,8 +54,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from crux.movement import analyse
-    from crux.movement._pose import default_python
+    from crux.movement import analyse, default_python
 
     python = default_python()
     if not python.exists():

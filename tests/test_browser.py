@@ -280,7 +280,7 @@ def test_the_practitioners_way(site: dict[str, Any], page: Any) -> None:
 
 def test_a_photo_uploaded_is_measured_and_the_assessment_updates(site: dict[str, Any],
                                                                    page: Any) -> None:
-    from crux.movement._pose import default_python
+    from crux.movement import default_python
 
     from .support import media
 

@@ -353,7 +353,8 @@ def test_a_mirrored_front_video_is_flagged() -> None:
 def test_views_and_activities_pick_their_measures() -> None:
     assert {m.id for m in measure(standing("front"), "front", "standing")} == {
         "knee_valgus_fppa_deg"}
-    assert measure(standing("side"), "side", "squat") == []
+    with pytest.raises(MovementError, match="a squat is measured from the front"):
+        measure(standing("side"), "side", "squat")
 
 
 def test_what_is_not_measured_says_why() -> None:

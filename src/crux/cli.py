@@ -628,6 +628,9 @@ def movement_analyse(
             _fail([f"--into: {err.strerror}: {into}"])
         except CaseError as err:
             _fail([_where(str(into), p) for p in err.problems])
+    if video_out is not None and media.suffix.lower() in (".jpg", ".jpeg", ".png", ".bmp",
+                                                          ".webp", ".tif", ".tiff"):
+        _fail([f"--annotated-video: {media.name} is a photograph; use --annotated"])
     try:
         result = analyse(media, view.value, activity.value)  # type: ignore[arg-type]
         written = annotate(result, media, annotated) if annotated is not None else []
@@ -669,7 +672,10 @@ def movement_analyse(
     for p in written:
         typer.echo(f"wrote {p}")
     if into is not None:
-        typer.echo(f"added {len(result.measurements())} measurement(s) to {into}")
+        added = result.measurements()
+        typer.echo(f"added {len(added)} measurement(s) to {into}"
+                   + ("" if len(added) == len({m.id for m in result.measures}) else
+                      " (those below a confidence of 0.3 are shown, not added)"))
 
 
 def main() -> None:

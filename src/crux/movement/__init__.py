@@ -17,15 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from crux.movement._kinematics import Measure, MovementError, NotMeasured, measure, not_measured
-from crux.movement._pose import PoseModel, PoseUnavailable, Progress, Unreadable, WorkerPose
+from crux.movement._pose import (
+    PoseModel,
+    PoseUnavailable,
+    Progress,
+    Unreadable,
+    WorkerPose,
+    default_python,
+)
 from crux.movement._series import LANDMARKS, Series
 
 View = Literal["side", "front"]
 Activity = Literal["running", "standing", "squat"]
 SEVERAL = 0.3  # a second person in at least this share of the frames looked at: refused
+MIN_CONFIDENCE = 0.3  # below this a measure is shown but not added to a case
 
 __all__ = [
     "LANDMARKS",
@@ -41,6 +47,7 @@ __all__ = [
     "analyse",
     "annotate",
     "annotated_video",
+    "default_python",
     "measure",
 ]
 
@@ -67,12 +74,15 @@ class Analysis:
         }
 
     def measurements(self) -> dict[str, Any]:
-        """The measures as a case's ``measurements`` (per side where the term has sides)."""
+        """The measures sure enough to be evidence (confidence at least MIN_CONFIDENCE) as a
+        case's ``measurements``, per side where the term has sides."""
         from crux.vocabulary import load_vocabulary
 
         terms = load_vocabulary().measurements
         out: dict[str, Any] = {}
         for m in self.measures:
+            if m.confidence < MIN_CONFIDENCE:
+                continue
             value = round(m.value, 1)
             if terms[m.id].sided and m.side in ("left", "right"):
                 out.setdefault(m.id, {})[m.side] = value
@@ -128,9 +138,8 @@ def key_frames(analysis: Analysis) -> dict[int, list[Measure]]:
     """For each measure its middle frame, and the measures each such frame shows."""
     chosen: dict[int, list[Measure]] = {}
     for m in analysis.measures:
-        if m.frames:
-            chosen.setdefault(int(np.median(m.frames)) if len(m.frames) > 2
-                              else m.frames[0], []).append(m)
+        if m.frames:  # a frame the measure was taken in (an event, never between two)
+            chosen.setdefault(sorted(m.frames)[len(m.frames) // 2], []).append(m)
     return chosen
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from crux.movement._kinematics import near_side
 from crux.movement._series import INDEX, Series
 
 BONES = (
@@ -69,8 +70,9 @@ def draw(image_path: Path, series: Series, frame: int,
             pen.ellipse([p[0] - r, p[1] - r, p[0] + r, p[1] + r], fill=(255, 200, 0))
     font = _font(max(12, round(14 * scale)))
     y_text = 8 * scale
+    near = near_side(series)
     for measure, side, label in shown:
-        names = [n.format(s=side or "left") for n in USED.get(measure, ())]
+        names = [n.format(s=side or near) for n in USED.get(measure, ())]
         points = [p for p in (_at(series, frame, n) for n in names) if p]
         if len(points) >= 2:
             pen.line(points, fill=(255, 60, 60), width=width + 2)

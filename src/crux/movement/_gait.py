@@ -119,8 +119,10 @@ def _nanmean(stack: Array) -> Array:
 
 def travel_direction(series: Series) -> int:
     """+1 when the runner runs (faces) toward the image right, -1 toward the left."""
-    offsets = np.concatenate([
-        series.point(f"{side}_foot_index")[:, 0] - series.point(f"{side}_heel")[:, 0]
+    offsets = np.concatenate([  # only feet the model saw (off the picture it guesses)
+        np.where(series.seen(f"{side}_foot_index") & series.seen(f"{side}_heel"),
+                 series.point(f"{side}_foot_index")[:, 0] - series.point(f"{side}_heel")[:, 0],
+                 np.nan)
         for side in SIDES])
     offsets = offsets[~np.isnan(offsets)]
     if offsets.size and abs(float(np.median(offsets))) > 1e-6:

@@ -272,10 +272,20 @@ def check_view(series: Series, view: View) -> None:
 # ----------------------------------------------------------------------------- side view
 
 
+def near_side(series: Series) -> str:
+    """The side of the body nearest the camera in a side view: the right when the person
+    faces the image's right (their right side is toward the viewer), the left when they
+    face its left; by the landmarks' visibility when the facing cannot be told."""
+    try:
+        return "right" if travel_direction(series) > 0 else "left"
+    except GaitError:
+        return max(SIDES, key=lambda s: mean_visibility(
+            series, (f"{s}_ear", f"{s}_shoulder"), range(series.frames)))
+
+
 def craniovertebral(series: Series, running: bool = False) -> Measure | None:
-    """Ear-to-shoulder angle above the forward horizontal on the side facing the camera."""
-    side = max(SIDES, key=lambda s: mean_visibility(
-        series, (f"{s}_ear", f"{s}_shoulder"), range(series.frames)))
+    """Ear-to-shoulder angle above the forward horizontal on the side nearest the camera."""
+    side = near_side(series)
     ear, shoulder = series.point(f"{side}_ear"), series.point(f"{side}_shoulder")
     ok = series.seen(f"{side}_ear", VISIBLE) & series.seen(f"{side}_shoulder", VISIBLE)
     if not ok.any():
@@ -288,14 +298,19 @@ def craniovertebral(series: Series, running: bool = False) -> Measure | None:
         forward, angles = 0, elevation_deg(shoulder, ear)
     used = np.flatnonzero(ok)
     values = angles[ok]
-    note = f"{side} ear and shoulder (the side facing the camera); {C7_NOTE}"
+    note = f"{side} ear and shoulder (the side nearest the camera); {C7_NOTE}"
+    turned = view_ratios(series)[1] > SIDE_MAX_SHOULDER_WIDTH
+    if turned:
+        note += ("; the shoulders are turned toward the camera, so the angle is less sure "
+                 "(confidence halved)")
     if running:
         note += "; measured while running, the head bobbing with each step"
     if forward == 0:
         note += "; the facing direction was not clear, the ear was taken to be in front"
     vis = mean_visibility(series, (f"{side}_ear", f"{side}_shoulder"), used)
     return Measure("craniovertebral_angle_deg", None, float(np.median(values)), "deg",
-                   confidence(vis, len(used), _full_frames(series), robust_sd(values)),
+                   round(confidence(vis, len(used), _full_frames(series),
+                                    robust_sd(values)) * (0.5 if turned else 1.0), 2),
                    used.tolist(), note)
 
 
@@ -553,19 +568,30 @@ def measure(series: Series, view: View, activity: Activity) -> list[Measure]:
         raise MovementError(f"unknown view {view!r}: 'side' or 'front'")
     if activity not in ("running", "standing", "squat"):
         raise MovementError(f"unknown activity {activity!r}: 'running', 'standing' or 'squat'")
+    if view == "side" and activity == "squat":
+        raise MovementError("a squat is measured from the front (the knee's angle across the "
+                            "body); film it facing the camera and give --view front")
     check_person(series)
     check_view(series, view)
     try:
         if activity == "running":
             check_fps(series.fps)
-        clean = smooth(series, activity=activity)
-        if view == "side":
-            if activity == "running":
-                return side_running(clean)
-            cva = craniovertebral(clean) if activity == "standing" else None
-            return [cva] if cva is not None else []
-        if activity == "running":
-            return front_running(clean)
-        return front_still(clean, activity)
+        found = _measured(smooth(series, activity=activity), view, activity)
     except GaitError as err:
         raise MovementError(str(err)) from err
+    if not found:
+        raise MovementError(
+            "nothing could be measured: the landmarks the measures need (ears and shoulders "
+            "from the side; hips, knees and ankles from the front) were not seen well enough")
+    return found
+
+
+def _measured(clean: Series, view: View, activity: Activity) -> list[Measure]:
+    if view == "side":
+        if activity == "running":
+            return side_running(clean)
+        cva = craniovertebral(clean)
+        return [cva] if cva is not None else []
+    if activity == "running":
+        return front_running(clean)
+    return front_still(clean, activity)

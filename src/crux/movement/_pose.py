@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +80,12 @@ class WorkerPose:
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         self._check()
-        done = subprocess.run([str(self.python), str(WORKER), *args], capture_output=True,
-                              text=True, timeout=self.timeout, check=False)
+        try:
+            done = subprocess.run([str(self.python), str(WORKER), *args], capture_output=True,
+                                  text=True, timeout=self.timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise PoseUnavailable(
+                f"the pose worker took longer than {self.timeout:g} s") from None
         self._raise_for(done.returncode, done.stdout, done.stderr)
         return done
 
@@ -93,20 +99,34 @@ class WorkerPose:
             return Series.loads(out.read_text(encoding="utf-8"))
 
     def _follow(self, progress: Progress, *args: str) -> None:
-        """Run the worker, passing on its progress lines as they come."""
+        """Run the worker, passing on its progress lines as they come. Its messages go to
+        a file (a full pipe nobody reads would stall it), and past the time allowed it is
+        stopped."""
         self._check()
-        with subprocess.Popen([str(self.python), str(WORKER), *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) as worker:
-            assert worker.stdout is not None and worker.stderr is not None
+        deadline = time.monotonic() + self.timeout
+        with tempfile.TemporaryFile(mode="w+") as errors, subprocess.Popen(
+                [str(self.python), str(WORKER), *args], stdout=subprocess.PIPE,
+                stderr=errors, text=True) as worker:
+            assert worker.stdout is not None
+            watchdog = threading.Timer(self.timeout, worker.kill)
+            watchdog.start()
             last = ""
-            for line in worker.stdout:
-                last = line
-                with contextlib.suppress(ValueError, KeyError):
-                    said = json.loads(line)
-                    progress(int(said["done"]), int(said["total"]))
-            errors = worker.stderr.read()
-            code = worker.wait(timeout=self.timeout)
-        self._raise_for(code, last, errors)
+            try:
+                for line in worker.stdout:
+                    last = line
+                    with contextlib.suppress(ValueError, KeyError):
+                        said = json.loads(line)
+                        progress(int(said["done"]), int(said["total"]))
+                code = worker.wait()
+            finally:
+                watchdog.cancel()
+                if worker.poll() is None:
+                    worker.kill()
+            errors.seek(0)
+            told = errors.read()
+        if time.monotonic() > deadline:
+            raise PoseUnavailable(f"the pose worker took longer than {self.timeout:g} s")
+        self._raise_for(code, last, told)
 
     def frames(self, media: Path, indices: list[int], out: Path) -> list[Path]:
         done = self._run("frames", str(media), str(out), *map(str, indices))

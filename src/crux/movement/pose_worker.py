@@ -43,7 +43,11 @@ def _open(path: Path) -> tuple[Any, float, bool]:
     if not ok:
         raise Unreadable(f"{path.name} is not a video or an image that can be read")
     capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-    return capture, float(capture.get(cv2.CAP_PROP_FPS) or 0.0), True
+    fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+    if not 1.0 <= fps <= 1000.0:
+        raise Unreadable(f"{path.name} does not say its frame rate ({fps:g} frames per "
+                         "second), so no time can be measured in it")
+    return capture, fps, True
 
 
 def _frames(source: Any, is_video: bool) -> Any:
@@ -178,12 +182,15 @@ def video(path: Path, landmarks_json: Path, out: Path, captions: list[str]) -> s
     if not is_video:
         raise Unreadable(f"{path.name} is a still image, not a video")
     data = json.loads(landmarks_json.read_text(encoding="utf-8"))
+    out.parent.mkdir(parents=True, exist_ok=True)
     writer = None
     for n, frame in enumerate(_frames(source, True)):
         if writer is None:
             height, width = frame.shape[:2]
             writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps or 30.0,
                                      (width, height))
+            if not writer.isOpened():
+                raise RuntimeError(f"cannot write a video to {out}")
         points = data["xy"][n] if n < len(data["xy"]) else []
         seen = data["visibility"][n] if n < len(data["visibility"]) else []
         for a, b in BONES:

@@ -35,6 +35,7 @@ def create_web_app(store: Store | None = None,
     app.include_router(_practitioner.router)
     app.include_router(_movement.router)
     app.state.movement = MovementJobs()
+    app.router.add_event_handler("shutdown", app.state.movement.close)
     _errors.install(app, PREFIX)
     _guard.install(app, PREFIX)
 

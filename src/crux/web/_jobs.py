@@ -71,8 +71,19 @@ class MovementJobs:
 
         self._pool.submit(work)
 
+    def drop(self, job: Job) -> None:
+        with self._lock:
+            self._jobs.pop(job.id, None)
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+    def close(self) -> None:
+        """At shutdown: stop what is queued and delete every folder (uploads, key frames)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
     def get(self, ident: str, clinic_id: int) -> Job:
         """The job, for its own clinic only (another clinic's is "not found")."""
+        self._forget_old()
         with self._lock:
             job = self._jobs.get(ident)
         if job is None or job.clinic_id != clinic_id:

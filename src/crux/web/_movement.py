@@ -28,10 +28,14 @@ def jobs(request: Request) -> MovementJobs:
     return request.app.state.movement  # type: ignore[no-any-return]
 
 
+SUFFIXES = {".mp4", ".mov", ".avi", ".m4v", ".webm", ".mkv", ".jpg", ".jpeg", ".png",
+            ".bmp", ".webp"}
+
+
 async def _save(upload: UploadFile, folder: Path) -> Path:
     """The upload on disk, refused past MAX_BYTES (nothing half-kept)."""
-    suffix = Path(upload.filename or "upload").suffix.lower()[:8]
-    target = folder / f"upload{suffix if suffix.isascii() else ''}"
+    suffix = Path((upload.filename or "").replace("\x00", "")).suffix.lower()
+    target = folder / f"upload{suffix if suffix in SUFFIXES else ''}"
     written = 0
     with target.open("wb") as out:
         while chunk := await upload.read(CHUNK):
@@ -61,18 +65,22 @@ async def upload(request: Request, assessment_id: uuid.UUID,
     with practitioner(request) as (db, actor):
         records.get_assessment(db, actor, assessment_id)  # theirs, or not found
     job = jobs(request).new(actor.clinic_id)
-    saved = await _save(media, job.folder)
-    store, model = services(request).store, services(request).model
+    try:
+        saved = await _save(media, job.folder)
+    except Exception:
+        jobs(request).drop(job)  # nothing queued, nothing kept
+        raise
+    kept = services(request)
 
     def run(job: Job) -> None:
-        _analyse(job, saved, view, activity, actor, assessment_id, store, model)
+        _analyse(job, saved, view, activity, actor, assessment_id, kept)
 
     jobs(request).submit(job, run)
     return see_other(f"/movement/{job.id}")
 
 
 def _analyse(job: Job, media: Path, view: str, activity: str, actor: records.Actor,
-             assessment_id: uuid.UUID, store: Any, model: Any) -> None:
+             assessment_id: uuid.UUID, kept_services: Any) -> None:
     from crux.movement import analyse, annotate
 
     def progress(done: int, total: int) -> None:
@@ -83,15 +91,19 @@ def _analyse(job: Job, media: Path, view: str, activity: str, actor: records.Act
         frames = annotate(result, media, job.folder / "frames")
     finally:
         media.unlink(missing_ok=True)  # the video itself is never kept
+    if not result.measurements():
+        raise records.Invalid("nothing was measured surely enough to add to the case "
+                              "(every measure's confidence is below 0.3)")
+    store = kept_services.store
     with store.transaction() as db:
-        kept, case = records.get_assessment(db, actor, assessment_id)
+        kept, _ = records.get_assessment(db, actor, assessment_id)
         person_id = records.get_case(db, actor, kept.case_id).person_id
+        latest = records.list_cases(db, actor, person_id)[-1].case  # whatever came since
     try:
-        changed = result.into_case(case)
+        changed = parse_case(result.into_case(latest)).known()
     except CaseError as err:
         raise records.Invalid("; ".join(str(p) for p in err.problems)) from None
-    assessed = api.assessment_of(parse_case(changed), api.Caller(_services(store, model), None),
-                                 3)
+    assessed = api.assessment_of(parse_case(changed), api.Caller(kept_services, None), 3)
     with store.transaction() as db:
         _, new = records.keep_case(db, actor, person_id, changed,
                                    assessed.model_dump(mode="json"))
@@ -99,12 +111,6 @@ def _analyse(job: Job, media: Path, view: str, activity: str, actor: records.Act
     job.result = {"analysis": result.as_json(), "frames": [p.name for p in frames],
                   "assessment_id": str(new.id), "was": str(assessment_id),
                   "level": Assessment.model_validate(new.assessment).triage.level}
-
-
-def _services(store: Any, model: Any) -> Any:
-    from crux.api import Services
-
-    return Services(store, model=model)
 
 
 @router.get("/movement/{job_id}", response_class=HTMLResponse)
