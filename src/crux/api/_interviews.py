@@ -122,10 +122,16 @@ def _live(caller: Caller, token: str) -> tuple[Live, records.KeptInterview]:
 
 
 def _keep(caller: Caller, token: str, live: Live, kept: records.KeptInterview) -> None:
+    """Keep the live interview's answers; when that fails, the live copy is dropped (the
+    kept answers are the truth: it is rebuilt from them next time)."""
     answers = [{"question": s.ask.id, "answer": stored(s.answer)}
                for s in live.interview.steps]
-    with caller.maybe_signed_in() as (db, actor):
-        now_kept = records.keep_answers(db, actor, token, answers, kept.version)
+    try:
+        with caller.maybe_signed_in() as (db, actor):
+            now_kept = records.keep_answers(db, actor, token, answers, kept.version)
+    except Exception:
+        caller.services.interviews.drop(kept.key)
+        raise
     live.version = now_kept.version
     caller.services.interviews.put(kept.key, live)
 
@@ -179,11 +185,7 @@ def answer(caller: CallerDep, interview_id: InterviewId, body: Answer) -> Interv
             live.interview.answer(choice.ask, value, choice.phase)
         except InvalidAnswer as err:
             raise Invalid(str(err), field="answer") from None
-        try:
-            _keep(caller, interview_id, live, kept)
-        except Exception:  # the kept answers are the truth: rebuild from them next time
-            caller.services.interviews.drop(kept.key)
-            raise
+        _keep(caller, interview_id, live, kept)
         return _state(live, person_id=kept.person_id)
 
 
@@ -196,11 +198,7 @@ def back(caller: CallerDep, interview_id: InterviewId) -> InterviewState:
             raise Conflict("this is the first question; there is nothing to go back to",
                            field="interview_id")
         live.interview.back()
-        try:
-            _keep(caller, interview_id, live, kept)
-        except Exception:  # the kept answers are the truth: rebuild from them next time
-            caller.services.interviews.drop(kept.key)
-            raise
+        _keep(caller, interview_id, live, kept)
         return _state(live, person_id=kept.person_id)
 
 

@@ -4,8 +4,9 @@ and the person through the acting user's clinic: another clinic's record is "not
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from crux.records._shapes import (
 )
 from crux.records._tables import AssessmentRow, Case, Person, PlanRow, now
 
+T = TypeVar("T")
 MAX_LISTED = 500  # persons in one page
 
 
@@ -137,15 +139,22 @@ def keep_case(db: Session, actor: Actor, person_id: uuid.UUID, case: dict[str, A
     return kept, add_assessment(db, actor, kept.id, assessment)
 
 
+def _owned(db: Session, actor: Actor, table: type[T], ident: uuid.UUID, what: str,
+           person_of: Callable[[T], uuid.UUID]) -> T:
+    """A case, assessment or plan, if the actor may see the person it belongs to; "not
+    found" otherwise, whether it does not exist or is another clinic's."""
+    row = db.get(table, ident)
+    if row is not None:
+        try:
+            person_row(db, actor, person_of(row))
+            return row
+        except NotFound:
+            pass
+    raise NotFound(f"no such {what} in your clinic", field=f"{what}_id")
+
+
 def _case_row(db: Session, actor: Actor, case_id: uuid.UUID) -> Case:
-    row = db.get(Case, case_id)
-    if row is None:
-        raise NotFound("no such case in your clinic", field="case_id")
-    try:
-        person_row(db, actor, row.person_id)
-    except NotFound:
-        raise NotFound("no such case in your clinic", field="case_id") from None
-    return row
+    return _owned(db, actor, Case, case_id, "case", lambda c: c.person_id)
 
 
 def get_case(db: Session, actor: Actor, case_id: uuid.UUID) -> CaseOut:
@@ -185,14 +194,8 @@ def add_assessment(db: Session, actor: Actor, case_id: uuid.UUID,
 
 
 def _assessment_row(db: Session, actor: Actor, assessment_id: uuid.UUID) -> AssessmentRow:
-    row = db.get(AssessmentRow, assessment_id)
-    if row is None:
-        raise NotFound("no such assessment in your clinic", field="assessment_id")
-    try:
-        _case_row(db, actor, row.case_id)
-    except NotFound:
-        raise NotFound("no such assessment in your clinic", field="assessment_id") from None
-    return row
+    return _owned(db, actor, AssessmentRow, assessment_id, "assessment",
+                  lambda a: a.case.person_id)
 
 
 def get_assessment(db: Session, actor: Actor, assessment_id: uuid.UUID
@@ -234,13 +237,7 @@ def add_plan(db: Session, actor: Actor, assessment_id: uuid.UUID, plan: dict[str
 
 def get_plan(db: Session, actor: Actor, plan_id: uuid.UUID) -> PlanOut:
     actor.must_be_user()
-    row = db.get(PlanRow, plan_id)
-    if row is None:
-        raise NotFound("no such plan in your clinic", field="plan_id")
-    try:
-        _assessment_row(db, actor, row.assessment_id)
-    except NotFound:
-        raise NotFound("no such plan in your clinic", field="plan_id") from None
+    row = _owned(db, actor, PlanRow, plan_id, "plan", lambda p: p.assessment.case.person_id)
     _audit.record(db, actor, "read", "plan", plan_id, row.assessment.case.person_id)
     return _plan_out(row)
 
