@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from crux import api, records
 from crux.contract import Assessment, CaseError, parse_case
 from crux.web._jobs import Job, MovementJobs
-from crux.web._pages import page, see_other
+from crux.web._pages import page, refusal_words, see_other
 from crux.web._session import check_csrf, practitioner, services
 
 router = APIRouter(include_in_schema=False)
@@ -102,7 +102,7 @@ def _analyse(job: Job, media: Path, view: str, activity: str, actor: records.Act
     try:
         changed = parse_case(result.into_case(latest)).known()
     except CaseError as err:
-        raise records.Invalid("; ".join(str(p) for p in err.problems)) from None
+        raise records.Invalid(refusal_words(err)) from None
     assessed = api.assessment_of(parse_case(changed), api.Caller(kept_services, None), 3)
     with store.transaction() as db:
         _, new = records.keep_case(db, actor, person_id, changed,

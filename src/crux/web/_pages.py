@@ -58,6 +58,24 @@ def _percent(p: float) -> str:
     return f"{p * 100:.0f}%"
 
 
+def refusal_words(err: Exception) -> str:
+    """A refusal in a sentence, naming the field (never a library's raw text)."""
+    from pydantic import ValidationError
+
+    from crux import records
+    from crux.contract import CaseError
+
+    if isinstance(err, CaseError):
+        return "; ".join(str(p) for p in err.problems)
+    if isinstance(err, records.RecordsError):
+        return f"{err.field}: {err.message}" if err.field else err.message
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}"
+    return str(err)
+
+
 def see_other(url: str) -> RedirectResponse:
     """After a form: the browser asks for the page again (a refresh never resends it)."""
     return RedirectResponse(url, status_code=303)

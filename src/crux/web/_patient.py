@@ -18,7 +18,7 @@ from crux.vocabulary import load_vocabulary
 from crux.web._chart import clickable_svg, sides_of
 from crux.web._diagram import chain_svg, progress_svg
 from crux.web._forms import answer_from_form
-from crux.web._pages import page, see_other
+from crux.web._pages import page, refusal_words, see_other
 from crux.web._session import actor_or_none, services
 from crux.web._views import (
     answer_words,
@@ -119,23 +119,8 @@ def start(request: Request, pick: Annotated[list[str] | None, Form()] = None,
         body = api.Start(case=case, person_id=person or None)
         started = api.start_interview(_caller(request), body)
     except (CaseError, records.RecordsError, ValueError) as err:
-        return _where_page(request, picked, age, sex, person, status=422, error=_words(err))
+        return _where_page(request, picked, age, sex, person, status=422, error=refusal_words(err))
     return see_other(f"/check/{started.id}")
-
-
-def _words(err: Exception) -> str:
-    """A refusal in a sentence, naming the field (never a library's raw text)."""
-    from pydantic import ValidationError
-
-    if isinstance(err, CaseError):
-        return "; ".join(str(p) for p in err.problems)
-    if isinstance(err, records.RecordsError):
-        return f"{err.field}: {err.message}" if err.field else err.message
-    if isinstance(err, ValidationError):
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return f"{where}: {first['msg']}"
-    return str(err)
 
 
 # --------------------------------------------------------------------------- interview
@@ -285,7 +270,7 @@ async def log_progress(request: Request, link: str) -> Response:
             assert actor.person_id is not None
             records.add_progress(db, actor, actor.person_id, entry)
     except records.Invalid as err:
-        return _mine(request, link, error=_words(err), status=422)
+        return _mine(request, link, error=refusal_words(err), status=422)
     return see_other(f"/mine/{link}#log")
 
 
@@ -328,7 +313,7 @@ def _entry(form: Any) -> Any:
             exercises_done=[d for d in form.getlist("done") if isinstance(d, str)],
             note=str(form.get("note", "")))
     except ValidationError as err:
-        raise records.Invalid(_words(err)) from None
+        raise records.Invalid(refusal_words(err)) from None
     if entry.day > date.today() + timedelta(days=1):  # type: ignore[attr-defined]
         raise records.Invalid("the day is in the future", field="day")
     return entry

@@ -16,7 +16,7 @@ from crux import api, records
 from crux.contract import Assessment, CaseError, parse_case
 from crux.vocabulary import load_vocabulary
 from crux.web._diagram import chain_svg, progress_svg
-from crux.web._pages import page, see_other
+from crux.web._pages import page, refusal_words, see_other
 from crux.web._session import (
     COOKIE,
     check_csrf,
@@ -98,18 +98,11 @@ def add_patient(request: Request, name: Annotated[str, Form()] = "",
         new = records.PersonIn(name=name, reference=reference or None,
                                birth_year=int(birth_year) if birth_year.strip() else None)
     except (ValueError, ValidationError) as err:
-        return _patients_page(request, error=f"Could not add the patient: {_first(err)}",
+        return _patients_page(request, error=f"Could not add the patient: {refusal_words(err)}",
                               status=422)
     with practitioner(request) as (db, actor):
         person = records.create_person(db, actor, new)
     return see_other(f"/patients/{person.id}")
-
-
-def _first(err: Exception) -> str:
-    if isinstance(err, ValidationError):
-        e = err.errors()[0]
-        return f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-    return str(err)
 
 
 @router.get("/patients/{person_id}", response_class=HTMLResponse)
@@ -239,7 +232,7 @@ def adjust(request: Request, assessment_id: uuid.UUID,
         parsed = parse_case(changed)
     except CaseError as err:
         return _assessment_page(request, assessment_id, status=422,
-                                error="; ".join(str(p) for p in err.problems))
+                                error=refusal_words(err))
     result = api.assessment_of(parsed, api.Caller(services(request), None), 3)
     with practitioner(request) as (db, actor):
         _, new = records.keep_case(db, actor, person_id, parsed.known(),
