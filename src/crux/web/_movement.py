@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from crux import api, records
+from crux import records
 from crux.contract import Assessment, CaseError, parse_case
 from crux.web._jobs import Job, MovementJobs
 from crux.web._pages import page, refusal_words, see_other
+from crux.web._practitioner import keep_reassessed
 from crux.web._session import check_csrf, practitioner, services
 
 router = APIRouter(include_in_schema=False)
@@ -100,14 +101,10 @@ def _analyse(job: Job, media: Path, view: str, activity: str, actor: records.Act
         person_id = records.get_case(db, actor, kept.case_id).person_id
         latest = records.list_cases(db, actor, person_id)[-1].case  # whatever came since
     try:
-        changed = parse_case(result.into_case(latest)).known()
+        changed = parse_case(result.into_case(latest))
     except CaseError as err:
         raise records.Invalid(refusal_words(err)) from None
-    assessed = api.assessment_of(parse_case(changed), api.Caller(kept_services, None), 3)
-    with store.transaction() as db:
-        _, new = records.keep_case(db, actor, person_id, changed,
-                                   assessed.model_dump(mode="json"))
-    assert new is not None
+    new = keep_reassessed(kept_services, actor, person_id, changed)
     job.result = {"analysis": result.as_json(), "frames": [p.name for p in frames],
                   "assessment_id": str(new.id), "was": str(assessment_id),
                   "level": Assessment.model_validate(new.assessment).triage.level}

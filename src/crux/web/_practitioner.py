@@ -233,12 +233,20 @@ def adjust(request: Request, assessment_id: uuid.UUID,
     except CaseError as err:
         return _assessment_page(request, assessment_id, status=422,
                                 error=refusal_words(err))
-    result = api.assessment_of(parsed, api.Caller(services(request), None), 3)
-    with practitioner(request) as (db, actor):
-        _, new = records.keep_case(db, actor, person_id, parsed.known(),
+    new = keep_reassessed(services(request), actor, person_id, parsed)
+    return see_other(f"/assessments/{new.id}?was={assessment_id}")
+
+
+def keep_reassessed(kept_services: Any, actor: records.Actor, person_id: uuid.UUID,
+                    case: Any) -> records.AssessmentOut:
+    """An adjusted (validated) case kept beside the old one, with its assessment made
+    afresh: the old case and assessment stay as they were."""
+    result = api.assessment_of(case, api.Caller(kept_services, None), 3)
+    with kept_services.store.transaction() as db:
+        _, new = records.keep_case(db, actor, person_id, case.known(),
                                    result.model_dump(mode="json"))
     assert new is not None
-    return see_other(f"/assessments/{new.id}?was={assessment_id}")
+    return new
 
 
 POSITIVE, NEGATIVE = ("positive", "yes", "true", "+"), ("negative", "no", "false", "-")
