@@ -41,17 +41,19 @@ def elimination_order(
     or min-degree (ties: least fill). Neither is best on every graph; callers that can
     afford it try both and keep the smaller tree.
 
-    A vertex's score changes only when edges appear among its neighbours, so after each
-    elimination only the eliminated vertex's neighbours and theirs are scored again.
+    A vertex's fill is the pairs of its neighbours not joined: its degree choose two,
+    less the triangles it is in. Degrees and triangle counts are kept up to date as
+    edges appear and vertices go (a few bit operations each), so no vertex's fill is
+    ever counted afresh from its neighbours.
     """
     adj = _adjacency(n, families)
+    degree = [a.bit_count() for a in adj]
+    triangles = [sum((adj[u] & a).bit_count() for u in _members(a)) // 2 for a in adj]
 
     def score(v: int) -> tuple[int, int, int]:
-        nb = adj[v]
-        fill = sum((nb & ~adj[u]).bit_count() - 1 for u in _members(nb)) // 2
-        if by == "degree":
-            return (nb.bit_count(), fill, v)
-        return (fill, nb.bit_count(), v)
+        d = degree[v]
+        fill = d * (d - 1) // 2 - triangles[v]
+        return (d, fill, v) if by == "degree" else (fill, d, v)
 
     scores = {v: score(v) for v in range(n)}
     order: list[int] = []
@@ -59,12 +61,27 @@ def elimination_order(
         best = min(scores, key=scores.__getitem__)
         del scores[best]
         nb = adj[best]
-        touched = nb
-        for u in _members(nb):
-            adj[u] = (adj[u] | nb) & ~(1 << u) & ~(1 << best)
-        for u in _members(nb):
-            touched |= adj[u]
-        for u in _members(touched):
+        changed = nb
+        members = _members(nb)
+        for i, x in enumerate(members):  # join the neighbours into a clique
+            for y in members[i + 1:]:
+                if not adj[x] >> y & 1:
+                    common = adj[x] & adj[y]
+                    shared = common.bit_count()
+                    triangles[x] += shared
+                    triangles[y] += shared
+                    for w in _members(common):
+                        triangles[w] += 1
+                    changed |= common
+                    adj[x] |= 1 << y
+                    adj[y] |= 1 << x
+                    degree[x] += 1
+                    degree[y] += 1
+        for u in members:  # then take the vertex away
+            triangles[u] -= (adj[u] & nb).bit_count()
+            adj[u] &= ~(1 << best)
+            degree[u] -= 1
+        for u in _members(changed):
             if u in scores:
                 scores[u] = score(u)
         order.append(best)
