@@ -252,3 +252,70 @@ def test_clamping_a_root_variable_by_slicing_matches_inserting_it() -> None:
         outside = next(v for v in range(len(tree.home))
                        if v not in tree.cliques[tree.root].variables)
         cal.clamped(outside, wanted)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12), st.data(), st.sampled_from([np.float64, np.float32]))
+def test_a_projection_sums_exactly_the_axes_left_out(n: int, data: st.DataObject,
+                                                     dtype: type) -> None:
+    from crux.reasoning.tables import Projection
+
+    source = tuple(data.draw(st.permutations(range(n))))
+    kept = tuple(sorted(data.draw(st.sets(st.sampled_from(source)))))
+    table = np.random.default_rng(n).random((2,) * n).astype(dtype)
+    got = Projection.of(source, kept).apply(table)
+    summed = tuple(a for a, v in enumerate(source) if v not in kept)
+    expected = table.sum(axis=summed, dtype=np.float64) if summed else table
+    order = [v for v in source if v in kept]
+    expected = np.asarray(expected).transpose([order.index(v) for v in kept])
+    assert got.dtype == dtype
+    assert np.allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=0.0)
+
+
+def test_a_float32_engine_agrees_with_float64_and_refuses_other_types() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        network = random_network(rng, 10, 14, 4)
+        wide, narrow = ExactEngine(network), ExactEngine(network, dtype=np.float32)
+        for _ in range(5):
+            evidence = random_evidence(rng, network, p_observed=0.6)
+            try:
+                expected, log_p = wide.infer(evidence)
+            except ImpossibleEvidence:
+                continue
+            got, got_log_p = narrow.infer(evidence)
+            assert got.dtype == np.float64  # read back as float64 either way
+            assert np.allclose(got, expected, rtol=0.0, atol=1e-5)
+            assert got_log_p == pytest.approx(log_p, abs=1e-4)
+    with pytest.raises(ValueError, match="float64 or float32"):
+        ExactEngine(random_network(rng, 4, 4, 2), dtype=np.int32)
+
+
+def test_a_cases_tree_keeps_the_optional_families_only_while_they_cost_little() -> None:
+    # a chain of 40 with a case's finding coupling its 1st and 21st: the optional family
+    # {6th, 36th} is kept when it may add to that tree, dropped when the budget is nil;
+    # the network's families and the case's always stay whole
+    from crux.reasoning.engine import _tree_for, network_families, order_for
+    from crux.reasoning.network import Network, Variable
+
+    variables = tuple(
+        Variable(name=f"v{i}", node=f"v{i}", side=None, kind="factor", leak=0.1,
+                 parents=(i - 1,) if i else (), weights=(0.5,) if i else ())
+        for i in range(40)
+    )
+    network = Network(variables=variables, findings=())
+    required = tuple(network_families(network))
+    optional = (frozenset({5, 35}),)
+    order = order_for(40, required + optional)
+    extra = frozenset({frozenset({0, 20})})
+
+    def holds(tree: JunctionTree, family: frozenset[int]) -> bool:
+        return any(family <= set(c.variables) for c in tree.cliques)
+
+    generous = _tree_for(40, required, optional, order, extra, (), 10.0)
+    strict = _tree_for(40, required, optional, order, extra, (), 0.0)
+    for tree in (generous, strict):
+        assert all(holds(tree, f) for f in (*required, *extra))
+    assert holds(generous, optional[0]) and not holds(strict, optional[0])
+    alone = _tree_for(40, required, optional, order, frozenset(), (), 0.0)
+    assert holds(alone, optional[0])  # without a case's families: always held

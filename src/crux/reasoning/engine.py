@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 from crux.reasoning.junction_tree import (
     JunctionTree,
@@ -60,27 +61,35 @@ def order_for(n: int, families: tuple[frozenset[int], ...]) -> tuple[int, ...]:
 @lru_cache(maxsize=256)
 def _tree_for(
     n: int,
-    families: tuple[frozenset[int], ...],
+    required: tuple[frozenset[int], ...],
+    optional: tuple[frozenset[int], ...],
     order: tuple[int, ...],
     extra: frozenset[frozenset[int]],
     covered: tuple[frozenset[int], ...],
+    growth: float,
 ) -> JunctionTree:
     """The junction tree for a network's families and a case's coupling families.
+
+    ``optional`` families (sets a caller would like to read on one clique) are held too
+    when that makes the tree at most ``growth`` larger than the smallest tree found
+    without them; otherwise none of them is (with a case's coupling families they can
+    cost much more than on the network alone: measured, twice the table entries).
 
     Pure structure, so networks that differ only in their numbers (a knowledge base
     with one strength shifted, say) share it.
     """
-    base = list(families) + sorted(extra, key=sorted)
-    cliques = eliminate(n, base, list(order))
-    if extra:
-        # the network's order is quick, but min-fill or min-degree for this case's
-        # families is often far smaller; the families every tree must hold come along
-        with_covered = base + list(covered)
-        for by in ("fill", "degree"):
-            alternative = eliminate(n, with_covered, elimination_order(n, with_covered, by))
-            if clique_size(alternative) < clique_size(cliques):
-                cliques = alternative
-    return build(n, base, cliques=cliques)
+    if not extra:
+        return build(n, [], cliques=eliminate(n, [*required, *optional], list(order)))
+    # the network's order is quick, but min-fill or min-degree for this case's
+    # families is often far smaller; the families every tree must hold come along
+    must = [*required, *sorted(extra, key=sorted), *covered]
+    orders = [list(order)] + [elimination_order(n, must, by) for by in ("fill", "degree")]
+    plain = min((eliminate(n, must, o) for o in orders), key=clique_size)
+    if optional:
+        fuller = min((eliminate(n, [*must, *optional], o) for o in orders), key=clique_size)
+        if clique_size(fuller) <= (1.0 + growth) * clique_size(plain):
+            return build(n, [], cliques=fuller)
+    return build(n, [], cliques=plain)
 
 
 class ImpossibleEvidence(ValueError):
@@ -150,7 +159,7 @@ class Calibrated:
             tree = self.compiled.tree
             clique = tree.cliques[k]
             b = self.collected[k]
-            inverse = np.ones(1)
+            inverse = np.ones(1, dtype=b.dtype)
             if clique.parent >= 0:
                 parent_reduced = self._belief(clique.parent)[1]
                 msg = tree.entry[k].down.apply(parent_reduced)
@@ -158,6 +167,23 @@ class Calibrated:
                 inverse = _inverse(msg)
             hit = self._calibrated[k] = (b, clique.reduce.apply(b), inverse)
         return hit
+
+    def belief(self, k: int) -> np.ndarray:
+        """Clique ``k``'s belief given the evidence, normalised."""
+        table = self._belief(k)[0]
+        return table / table.sum()
+
+    def given_on(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
+        """The beliefs of ``cliques`` (normalised) given the evidence and ``variable`` on;
+        None when that is impossible. Sliced where the root clique holds it (see
+        :meth:`clamped`), inserted from its clique nearest the root otherwise."""
+        tree = self.compiled.tree
+        k = self.compiled.nearest()[variable]
+        if k == tree.root:
+            return self.clamped(variable, cliques)
+        on = np.array([0.0, 1.0], dtype=self.engine.dtype)
+        hit = self.insert({k: _unit(variable, tree.cliques[k].variables).apply(on)}, cliques)
+        return None if hit is None else hit[0]
 
     def clamped(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
         """The beliefs of ``cliques`` (normalised) given the evidence and ``variable`` on,
@@ -172,7 +198,7 @@ class Calibrated:
         root = tree.root
         if variable not in tree.cliques[root].variables:
             raise ValueError("clamped() takes a variable of the root clique")
-        on = np.array([0.0, 1.0])
+        on = np.array([0.0, 1.0], dtype=self.engine.dtype)
         wanted = tree.with_ancestors(cliques)
         keep = set(cliques)
         changed: dict[int, np.ndarray] = {}  # beliefs outside the held subtree
@@ -302,27 +328,40 @@ class ExactEngine:
     """
 
     def __init__(self, network: Network, cached_trees: int = CACHED_TREES,
-                 families: Iterable[frozenset[int]] = ()) -> None:
-        """``families``: more sets of variables every tree must hold in one clique (sets
+                 families: Iterable[frozenset[int]] = (), growth: float = 0.0,
+                 dtype: npt.DTypeLike = np.float64) -> None:
+        """``families``: more sets of variables the trees should hold in one clique (sets
         of causes a caller will read together, such as the causes of a question's
-        answers), beyond each variable with its parents."""
+        answers), beyond each variable with its parents: always in the tree for evidence
+        that couples nothing more, and in a case's tree while they make it at most
+        ``growth`` larger. ``dtype``: of every clique table, message and belief
+        (float64, or float32 for half the memory traffic); posteriors and likelihoods
+        are returned as float64 either way."""
         self.network = network
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError("dtype is float64 or float32")
         n = len(network.variables)
-        self._families = network_families(network)
-        self._families += [f for f in dict.fromkeys(families) if f not in self._families]
+        self._required = network_families(network)
+        self._optional = [f for f in dict.fromkeys(families) if f not in self._required]
+        self._families = self._required + self._optional
+        self._growth = growth
         self._order = order_for(n, tuple(self._families))
         self._cpts: list[tuple[list[int], np.ndarray]] = []
         for i, var in enumerate(network.variables):
             parents, weights = merged_links(var.parents, var.weights)
             off = noisy_or_off(var.leak, weights)  # axes: parents
-            self._cpts.append(([i, *parents], np.stack([off, 1.0 - off], axis=0)))
+            self._cpts.append(
+                ([i, *parents], np.stack([off, 1.0 - off], axis=0).astype(self.dtype))
+            )
         self._links: list[tuple[list[int], np.ndarray]] = []
         self._present_on: list[np.ndarray | None] = []
         for f in network.findings:
             parents, weights = merged_links(f.parents, f.weights)
             self._links.append((parents, 1.0 - np.asarray(weights, dtype=float)))
             self._present_on.append(
-                1.0 - noisy_or_off(f.leak, weights) if len(parents) > 1 else None
+                (1.0 - noisy_or_off(f.leak, weights)).astype(self.dtype)
+                if len(parents) > 1 else None
             )
         self._covered: list[frozenset[int]] = []
         self._cache: OrderedDict[frozenset[frozenset[int]], _Compiled] = OrderedDict()
@@ -369,8 +408,9 @@ class ExactEngine:
     def _compile(self, extra: frozenset[frozenset[int]]) -> _Compiled:
         n = len(self.network.variables)
         covered = tuple(self._covered) if extra else ()
-        tree = _tree_for(n, tuple(self._families), self._order, extra, covered)
-        base = [np.ones((2,) * len(c.variables)) for c in tree.cliques]
+        tree = _tree_for(n, tuple(self._required), tuple(self._optional), self._order, extra,
+                         covered, self._growth)
+        base = [np.ones((2,) * len(c.variables), dtype=self.dtype) for c in tree.cliques]
         for variables, table in self._cpts:
             k = tree.holding(frozenset(variables))
             base[k] = base[k] * place(table, variables, tree.cliques[k].variables)
@@ -445,7 +485,7 @@ class ExactEngine:
         for idx, on in variables.items():
             unary[idx] *= (0.0, 1.0) if on else (1.0, 0.0)
             has_unary[idx] = True
-        return constant, unary, has_unary, present_factors
+        return constant, unary.astype(self.dtype, copy=False), has_unary, present_factors
 
     def _absorb(self, compiled: _Compiled, evidence: Evidence) -> tuple[list[np.ndarray], float]:
         """Clique tables with the evidence multiplied in, and a constant."""
@@ -470,7 +510,7 @@ class ExactEngine:
             raise ImpossibleEvidence("the evidence is impossible under the network")
         cliques = compiled.tree.cliques
         log_scale = float(np.log(constant))
-        up: list[np.ndarray] = [np.ones(1)] * len(cliques)
+        up: list[np.ndarray] = [np.ones(1, dtype=self.dtype)] * len(cliques)
         belief: list[np.ndarray] = list(tables)
         for k in compiled.tree.post_order:
             b = self._gather(compiled, k, tables[k], up)
@@ -542,19 +582,8 @@ class ExactEngine:
         ``calibrated`` is ``calibrate(evidence)`` when the caller has it already."""
         cal = calibrated or self.calibrate(evidence)
         cliques = sorted(set(cliques))
-        base = {k: _normalised(cal._belief(k)[0]) for k in cliques}
-        on = np.array([0.0, 1.0])
-        tree = cal.compiled.tree
-        nearest = cal.compiled.nearest()
-        given = []
-        for v in variables:
-            k = nearest[v]
-            if k == tree.root:
-                given.append(cal.clamped(int(v), cliques))
-                continue
-            hit = cal.insert({k: _unit(int(v), tree.cliques[k].variables).apply(on)}, cliques)
-            given.append(None if hit is None else hit[0])
-        return base, given  # type: ignore[return-value]
+        base = {k: cal.belief(k) for k in cliques}
+        return base, [cal.given_on(int(v), cliques) for v in variables]
 
     def posteriors_given_each(
         self, evidence: Evidence, extras: list[dict[int, bool]], variables: np.ndarray,
