@@ -372,3 +372,21 @@ def test_kept_answer_effects_match_a_fresh_reading_as_the_case_grows() -> None:
         if choice.ask is None:
             break
         interview.answer(choice.ask, answer_in(vignette, choice.ask), choice.phase)
+
+
+def test_a_whole_case_read_again_is_read_the_same_and_a_changed_one_afresh() -> None:
+    # the interview reads each case twice (to assess it, then to choose); the second
+    # reading is kept from the first, so it must be the first, and never a stale one
+    from crux.reasoning import evidence
+
+    model = shipped_model()
+    case = parse_case(HEEL)
+    first = evidence.observed_findings(model.kb, case)
+    again = evidence.observed_findings(model.kb, parse_case(json.loads(json.dumps(HEEL))))
+    assert again == first and again is not first
+    again.clear()  # a caller's copy: the kept reading is untouched
+    assert evidence.observed_findings(model.kb, case) == first
+    changed = apply(HEEL, Book.of(model.kb).ask("complaint.worse_with.running", HEEL,
+                                                 complaint=0), True)
+    fresh = evidence._observed(model.kb, parse_case(changed), model.kb.findings)
+    assert evidence.observed_findings(model.kb, parse_case(changed)) == fresh != first

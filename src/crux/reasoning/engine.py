@@ -138,6 +138,39 @@ class Calibrated:
         default_factory=dict
     )
     _up_inverse: dict[int, np.ndarray] = field(default_factory=dict)
+    _wanted: dict[tuple[int, ...], set[int]] = field(default_factory=dict)
+    _reads: dict[tuple[int, ...], tuple[dict[int, tuple[Projection, list[int]]], list[int]]] = (
+        field(default_factory=dict)
+    )
+    _root_total: float | None = None
+
+    def _with_ancestors(self, cliques: Iterable[int]) -> set[int]:
+        """The tree's with_ancestors, kept per set of cliques asked for."""
+        key = tuple(cliques)
+        hit = self._wanted.get(key)
+        if hit is None:
+            hit = self._wanted[key] = self.compiled.tree.with_ancestors(key)
+        return hit
+
+    def _reading(self, variables: tuple[int, ...]
+                 ) -> tuple[dict[int, tuple[Projection, list[int]]], list[int]]:
+        """Per clique nearest the root holding some of ``variables``: the projection to
+        them and their positions; and those cliques (kept per set of variables)."""
+        hit = self._reads.get(variables)
+        if hit is None:
+            tree = self.compiled.tree
+            nearest = self.compiled.nearest()
+            groups: dict[int, list[int]] = {}
+            for i, v in enumerate(variables):
+                groups.setdefault(nearest[v], []).append(i)
+            reads = {
+                k: (Projection.of(tree.cliques[k].variables,
+                                  tuple(sorted(variables[i] for i in rows))),
+                    sorted(rows, key=lambda i: variables[i]))
+                for k, rows in groups.items()
+            }
+            hit = self._reads[variables] = (reads, sorted(groups))
+        return hit
 
     def _inverse_up(self, k: int) -> np.ndarray:
         """1 / the kept message from ``k`` up (0 where it is 0), made once."""
@@ -199,7 +232,7 @@ class Calibrated:
         if variable not in tree.cliques[root].variables:
             raise ValueError("clamped() takes a variable of the root clique")
         on = np.array([0.0, 1.0], dtype=self.engine.dtype)
-        wanted = tree.with_ancestors(cliques)
+        wanted = self._with_ancestors(cliques)
         keep = set(cliques)
         changed: dict[int, np.ndarray] = {}  # beliefs outside the held subtree
         changed_reduced: dict[int, np.ndarray] = {}
@@ -249,7 +282,7 @@ class Calibrated:
         messages of every other subtree are those of the kept pass.
         """
         tree = self.compiled.tree
-        upward = tree.with_ancestors(multipliers)
+        upward = self._with_ancestors(sorted(multipliers))
         belief: dict[int, np.ndarray] = {}
         sent: dict[int, np.ndarray] = {}  # new messages, on the scale of the kept ones
         for k in tree.post_order:
@@ -266,11 +299,13 @@ class Calibrated:
             if tree.cliques[k].parent >= 0:
                 sent[k] = tree.cliques[k].up.apply(b) / self.totals[k]
         root = tree.root
-        before = float(self.collected[root].sum())
+        if self._root_total is None:
+            self._root_total = float(self.collected[root].sum())
+        before = self._root_total
         after = float(belief.get(root, self.collected[root]).sum())
         if after <= 0.0 or before <= 0.0:
             return None
-        wanted = tree.with_ancestors(cliques)
+        wanted = self._with_ancestors(cliques)
         full: dict[int, np.ndarray] = {}
         reduced: dict[int, np.ndarray] = {}
         out: dict[int, np.ndarray] = {}
@@ -594,19 +629,8 @@ class ExactEngine:
         ``variables`` and P(e, extra) / P(e). Inserted into one calibration of the case
         rather than calibrated afresh."""
         cal = calibrated or self.calibrate(evidence)
-        tree = cal.compiled.tree
-        nearest = cal.compiled.nearest()
-        groups: dict[int, list[int]] = {}
-        for i, v in enumerate(variables):
-            groups.setdefault(nearest[v], []).append(i)
         # per clique: one pass down to the variables read there, then each marginal
-        reads = {
-            k: (Projection.of(tree.cliques[k].variables, tuple(sorted(int(variables[i])
-                                                                  for i in rows))),
-                sorted(rows, key=lambda i: int(variables[i])))
-            for k, rows in groups.items()
-        }
-        wanted = sorted(groups)
+        reads, wanted = cal._reading(tuple(int(v) for v in variables))
         out = np.zeros((len(extras), len(variables)))
         ratios = np.zeros(len(extras))
         for row, extra in enumerate(extras):

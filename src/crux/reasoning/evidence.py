@@ -24,6 +24,8 @@ speaks to each side; an answer with no side speaks to both copies.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -149,14 +151,38 @@ def lateral_findings(kb: KnowledgeBase) -> frozenset[str]:
     )
 
 
+_KEPT_READINGS = 64  # whole cases read, kept (an interview reads each case twice: once to
+# assess it after an answer, once to choose the next question)
+_readings: OrderedDict[tuple[int, str], tuple[KnowledgeBase, list[Observed]]] = OrderedDict()
+_readings_lock = threading.Lock()
+
+
 def observed_findings(
     kb: KnowledgeBase, case: BaseModel, findings: Iterable[Finding] | None = None
 ) -> list[Observed]:
     """Every finding of the knowledge base (or of ``findings``) that the case shows or
-    rules out."""
+    rules out. Reading every finding of a case is kept for the last few cases."""
+    if findings is not None:
+        return _observed(kb, case, findings)
+    key = (id(kb), case.model_dump_json())
+    with _readings_lock:
+        hit = _readings.get(key)
+        if hit is not None and hit[0] is kb:
+            _readings.move_to_end(key)
+            return list(hit[1])
+    out = _observed(kb, case, kb.findings)
+    with _readings_lock:
+        _readings[key] = (kb, out)
+        while len(_readings) > _KEPT_READINGS:
+            _readings.popitem(last=False)
+    return list(out)
+
+
+def _observed(kb: KnowledgeBase, case: BaseModel, findings: Iterable[Finding]
+              ) -> list[Observed]:
     lateral = lateral_findings(kb)
     out: list[Observed] = []
-    for finding in kb.findings if findings is None else findings:
+    for finding in findings:
         reading = read(finding.when, case)
         if finding.id in lateral:
             for side in SIDES:

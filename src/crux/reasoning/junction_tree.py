@@ -99,14 +99,22 @@ def eliminate(n: int, families: list[frozenset[int]], order: list[int]) -> list[
     the cliques: a family inside a clique for fewer families stays inside one."""
     adj = _adjacency(n, families)
     masks: list[int] = []
+    clique_of: dict[int, int] = {}  # vertex -> its mask (itself and its later neighbours)
+    earlier: list[list[int]] = [[] for _ in range(n)]  # neighbours eliminated before
     for v in order:
         nb = adj[v]
-        masks.append(nb | (1 << v))
+        mask = clique_of[v] = nb | (1 << v)
+        masks.append(mask)
         for u in _members(nb):
             adj[u] = (adj[u] | nb) & ~(1 << u) & ~(1 << v)
-    maximal = [c for c in masks if not any(c != d and c & d == c for d in masks)]
-    unique = list(dict.fromkeys(maximal))
-    return [frozenset(_members(c)) for c in unique]
+            earlier[u].append(v)
+    # a vertex's clique can only lie inside the clique of a neighbour eliminated before
+    # it (a clique holds its own vertex, which no later clique does)
+    maximal = [
+        mask for v, mask in zip(order, masks, strict=True)
+        if not any(clique_of[u] & mask == mask for u in earlier[v])
+    ]
+    return [frozenset(_members(c)) for c in maximal]
 
 
 def triangulate(n: int, families: list[frozenset[int]]) -> list[frozenset[int]]:
@@ -117,8 +125,9 @@ def triangulate(n: int, families: list[frozenset[int]]) -> list[frozenset[int]]:
 def _spanning_tree(cliques: list[frozenset[int]]) -> list[tuple[int, int]]:
     """Maximum-weight spanning tree on separator sizes (Kruskal); joins components."""
     m = len(cliques)
+    masks = [sum(1 << v for v in c) for c in cliques]
     edges = sorted(
-        ((len(cliques[i] & cliques[j]), i, j) for i in range(m) for j in range(i + 1, m)),
+        (((masks[i] & masks[j]).bit_count(), i, j) for i in range(m) for j in range(i + 1, m)),
         reverse=True,
     )
     parent = list(range(m))
@@ -202,6 +211,11 @@ class JunctionTree:
             depth[k] = 0 if parent < 0 else depth[parent] + 1
         return tuple(depth)
 
+    @cached_property
+    def sets(self) -> tuple[frozenset[int], ...]:
+        """Per clique: its variables as a set."""
+        return tuple(frozenset(c.variables) for c in self.cliques)
+
     def with_ancestors(self, cliques: Iterable[int]) -> set[int]:
         """These cliques and every clique on their paths up to the root."""
         out: set[int] = set()
@@ -215,8 +229,8 @@ class JunctionTree:
         """The cliques holding all of ``members`` with at most ``max_entries`` table
         entries; the smallest holder when none is that small; none when no clique holds
         them all."""
-        small = [k for k, c in enumerate(self.cliques)
-                 if members <= set(c.variables) and 2 ** len(c.variables) <= max_entries]
+        small = [k for k, held in enumerate(self.sets)
+                 if members <= held and 2 ** len(held) <= max_entries]
         if small:
             return small
         try:
@@ -227,10 +241,8 @@ class JunctionTree:
     def holding(self, members: frozenset[int]) -> int:
         """The smallest clique holding all of ``members``."""
         best = -1
-        for k, c in enumerate(self.cliques):
-            if members <= set(c.variables) and (
-                best < 0 or len(c.variables) < len(self.cliques[best].variables)
-            ):
+        for k, held in enumerate(self.sets):
+            if members <= held and (best < 0 or len(held) < len(self.sets[best])):
                 best = k
         if best < 0:
             raise ValueError("no clique holds these variables")
