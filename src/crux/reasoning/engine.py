@@ -58,7 +58,7 @@ def order_for(n: int, families: tuple[frozenset[int], ...]) -> tuple[int, ...]:
     return tuple(elimination_order(n, list(families)))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _tree_for(
     n: int,
     required: tuple[frozenset[int], ...],

@@ -151,7 +151,7 @@ def lateral_findings(kb: KnowledgeBase) -> frozenset[str]:
     )
 
 
-_KEPT_READINGS = 64  # whole cases read, kept (an interview reads each case twice: once to
+_KEPT_READINGS = 16  # whole cases read, kept (an interview reads each case twice: once to
 # assess it after an answer, once to choose the next question)
 _readings: OrderedDict[tuple[int, str], tuple[KnowledgeBase, list[Observed]]] = OrderedDict()
 _readings_lock = threading.Lock()
