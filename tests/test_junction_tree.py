@@ -200,7 +200,8 @@ def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh() -> Non
             checked += 1
         tree = engine.tree_for(base)
         cliques = list(range(len(tree.cliques)))
-        _, given = engine.beliefs_given_each(base, variables, cliques)
+        cal = engine.calibrate(base)
+        given = [cal.given_on(int(v), cliques) for v in variables]
         for v, by_clique in zip(variables, given, strict=True):
             if int(v) in base.variables:
                 continue  # observed already: turning it on would replace, not add

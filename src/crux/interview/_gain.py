@@ -167,11 +167,9 @@ def by_gain(scored: list[Scored]) -> list[Scored]:
 
 
 class Chooser:
-    """Scores questions for one knowledge base; built once per model.
-
-    Its engine computes in ``dtype`` (float32 by default: the time goes into arithmetic
-    on large clique tables, bound by memory, and half the bytes is most of half the
-    time); probabilities are read back and entropies computed in float64."""
+    """Scores questions for one knowledge base; built once per model. Its engine
+    computes in ``dtype`` (float32 by default, see above); probabilities are read back
+    and entropies computed in float64."""
 
     def __init__(self, model: Model, dtype: npt.DTypeLike = np.float32) -> None:
         self.model = model
@@ -245,8 +243,7 @@ class Chooser:
     def helper(self) -> ThreadPoolExecutor:
         """One helper thread. numpy lets go of the interpreter while it works on a large
         table, so the case's calibration runs beside the reading of the answers, and the
-        sets inserted one by one beside the targets turned on (measured on the interview
-        benchmark: p95 181 -> about 145 ms per choice on two cores)."""
+        helper shares the targets turned on and the sets inserted (see ``_shared``)."""
         if self._helper is None:
             self._helper = ThreadPoolExecutor(1, thread_name_prefix="crux-chooser")
         return self._helper

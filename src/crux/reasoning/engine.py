@@ -606,20 +606,6 @@ class ExactEngine:
         collected, up, log_p = self._collect(compiled, evidence, totals)
         return Calibrated(self, compiled, collected, up, totals, log_p)
 
-    def beliefs_given_each(
-        self, evidence: Evidence, variables: Iterable[int], cliques: Iterable[int],
-        calibrated: Calibrated | None = None,
-    ) -> tuple[dict[int, np.ndarray], list[dict[int, np.ndarray] | None]]:
-        """The calibrated beliefs of some cliques of ``tree_for(evidence)`` given the
-        evidence, and again given the evidence and each variable on in turn (None where
-        that is impossible). Each belief is a normalised table over the clique's
-        variables. One calibration serves them all (see :meth:`Calibrated.insert`);
-        ``calibrated`` is ``calibrate(evidence)`` when the caller has it already."""
-        cal = calibrated or self.calibrate(evidence)
-        cliques = sorted(set(cliques))
-        base = {k: cal.belief(k) for k in cliques}
-        return base, [cal.given_on(int(v), cliques) for v in variables]
-
     def posteriors_given_each(
         self, evidence: Evidence, extras: list[dict[int, bool]], variables: np.ndarray,
         calibrated: Calibrated | None = None,

@@ -13,13 +13,19 @@ from typing import Literal
 from crux.reasoning.tables import Layout, Projection
 
 
+def _mask(variables: Iterable[int]) -> int:
+    """These variables as a bit set."""
+    mask = 0
+    for a in variables:
+        mask |= 1 << a
+    return mask
+
+
 def _adjacency(n: int, families: list[frozenset[int]]) -> list[int]:
     """Neighbours of every variable in the moral graph, as bit sets."""
     adj = [0] * n
     for fam in families:
-        mask = 0
-        for a in fam:
-            mask |= 1 << a
+        mask = _mask(fam)
         for a in fam:
             adj[a] |= mask & ~(1 << a)
     return adj
@@ -98,20 +104,18 @@ def eliminate(n: int, families: list[frozenset[int]], order: list[int]) -> list[
     family lies inside one of them. With a fixed order, more families only ever grow
     the cliques: a family inside a clique for fewer families stays inside one."""
     adj = _adjacency(n, families)
-    masks: list[int] = []
-    clique_of: dict[int, int] = {}  # vertex -> its mask (itself and its later neighbours)
+    clique_of: dict[int, int] = {}  # in order: vertex -> itself and its later neighbours
     earlier: list[list[int]] = [[] for _ in range(n)]  # neighbours eliminated before
     for v in order:
         nb = adj[v]
-        mask = clique_of[v] = nb | (1 << v)
-        masks.append(mask)
+        clique_of[v] = nb | (1 << v)
         for u in _members(nb):
             adj[u] = (adj[u] | nb) & ~(1 << u) & ~(1 << v)
             earlier[u].append(v)
     # a vertex's clique can only lie inside the clique of a neighbour eliminated before
     # it (a clique holds its own vertex, which no later clique does)
     maximal = [
-        mask for v, mask in zip(order, masks, strict=True)
+        mask for v, mask in clique_of.items()
         if not any(clique_of[u] & mask == mask for u in earlier[v])
     ]
     return [frozenset(_members(c)) for c in maximal]
@@ -125,7 +129,7 @@ def triangulate(n: int, families: list[frozenset[int]]) -> list[frozenset[int]]:
 def _spanning_tree(cliques: list[frozenset[int]]) -> list[tuple[int, int]]:
     """Maximum-weight spanning tree on separator sizes (Kruskal); joins components."""
     m = len(cliques)
-    masks = [sum(1 << v for v in c) for c in cliques]
+    masks = [_mask(c) for c in cliques]
     edges = sorted(
         (((masks[i] & masks[j]).bit_count(), i, j) for i in range(m) for j in range(i + 1, m)),
         reverse=True,
