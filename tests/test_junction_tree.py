@@ -262,7 +262,7 @@ def test_a_projection_sums_exactly_the_axes_left_out(n: int, data: st.DataObject
     from crux.reasoning.tables import Projection
 
     source = tuple(data.draw(st.permutations(range(n))))
-    kept = tuple(sorted(data.draw(st.sets(st.sampled_from(source)))))
+    kept = tuple(data.draw(st.permutations(sorted(data.draw(st.sets(st.sampled_from(source)))))))
     table = np.random.default_rng(n).random((2,) * n).astype(dtype)
     got = Projection.of(source, kept).apply(table)
     summed = tuple(a for a, v in enumerate(source) if v not in kept)
@@ -271,6 +271,23 @@ def test_a_projection_sums_exactly_the_axes_left_out(n: int, data: st.DataObject
     expected = np.asarray(expected).transpose([order.index(v) for v in kept])
     assert got.dtype == dtype
     assert np.allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=0.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 16), st.data(), st.sampled_from([np.float64, np.float32]))
+def test_a_laid_out_factor_multiplies_as_numpy_does(n: int, data: st.DataObject,
+                                                     dtype: type) -> None:
+    """times() loops over a table's last axes where numpy's own product would crawl;
+    the numbers are numpy's, whatever axes the factor varies along."""
+    from crux.reasoning.tables import _loops, times
+
+    shape = tuple(data.draw(st.lists(st.sampled_from([1, 2]), min_size=n, max_size=n)))
+    rng = np.random.default_rng(n)
+    table = rng.random((2,) * n).astype(dtype)
+    factor = rng.random(shape).astype(dtype)
+    assert np.array_equal(times(table, factor), table * factor)
+    # a large factor constant along the last axis only is looped over; a small one not
+    assert _loops((2,) * 15 + (1,)) and not _loops((2,) * 7 + (1,))
 
 
 def test_a_float32_engine_agrees_with_float64_and_refuses_other_types() -> None:

@@ -42,7 +42,14 @@ from crux.reasoning.junction_tree import (
     elimination_order,
 )
 from crux.reasoning.network import Evidence, Network
-from crux.reasoning.tables import Layout, Projection, merged_links, noisy_or_off, place
+from crux.reasoning.tables import (
+    Layout,
+    Projection,
+    merged_links,
+    noisy_or_off,
+    place,
+    times,
+)
 
 CACHED_TREES = 32
 
@@ -243,8 +250,8 @@ class Calibrated:
             clique = tree.cliques[k]
             if variable in clique.variables:
                 if k in keep:
-                    normal = _normalised(self._belief(k)[0]
-                                         * _unit(variable, clique.variables).apply(on))
+                    normal = _normalised(times(self._belief(k)[0],
+                                               _unit(variable, clique.variables).apply(on)))
                     if normal is None:
                         return None
                     out[k] = normal
@@ -257,9 +264,9 @@ class Calibrated:
                 if red is None:
                     red = changed_reduced[p] = parent.reduce.apply(changed[p])
             elif variable in parent.reduced:
-                red = reduced * _unit(variable, parent.reduced).apply(on)
+                red = times(reduced, _unit(variable, parent.reduced).apply(on))
             else:
-                red = parent.reduce.apply(full * _unit(variable, parent.variables).apply(on))
+                red = parent.reduce.apply(times(full, _unit(variable, parent.variables).apply(on)))
             msg = tree.entry[k].down.apply(red)
             b, _, inverse = self._belief(k)
             b = changed[k] = _on_tail(b, clique.tail, msg * inverse)
@@ -290,11 +297,11 @@ class Calibrated:
                 continue
             b = self.collected[k]
             if k in multipliers:
-                b = b * multipliers[k]
+                b = times(b, multipliers[k])
             for child in tree.cliques[k].children:
                 c = child.clique
                 if c in sent:
-                    b = b * child.onto_parent.apply(sent[c] * self._inverse_up(c))
+                    b = times(b, child.onto_parent.apply(sent[c] * self._inverse_up(c)))
             belief[k] = b
             if tree.cliques[k].parent >= 0:
                 sent[k] = tree.cliques[k].up.apply(b) / self.totals[k]
@@ -448,7 +455,7 @@ class ExactEngine:
         base = [np.ones((2,) * len(c.variables), dtype=self.dtype) for c in tree.cliques]
         for variables, table in self._cpts:
             k = tree.holding(frozenset(variables))
-            base[k] = base[k] * place(table, variables, tree.cliques[k].variables)
+            base[k] = times(base[k], place(table, variables, tree.cliques[k].variables))
         for b in base:
             b.setflags(write=False)
         unary = [Layout.of((i,), tree.cliques[k].variables) for i, k in enumerate(tree.home)]
@@ -487,9 +494,9 @@ class ExactEngine:
             product = first.into_union.apply(up[first.clique])
             for child in rest:
                 product = product * child.into_union.apply(up[child.clique])
-            return table * clique.union_onto.apply(product)
+            return times(table, clique.union_onto.apply(product))
         for child in clique.children:
-            table = table * child.onto_parent.apply(up[child.clique])
+            table = times(table, child.onto_parent.apply(up[child.clique]))
         return table
 
     def _factors(
@@ -529,10 +536,10 @@ class ExactEngine:
         )
         tables = list(compiled.base)
         for k, factor in present_factors:
-            tables[k] = tables[k] * factor
+            tables[k] = times(tables[k], factor)
         for i in np.flatnonzero(has_unary):
             k = compiled.tree.home[i]
-            tables[k] = tables[k] * compiled.unary[i].apply(unary[i])
+            tables[k] = times(tables[k], compiled.unary[i].apply(unary[i]))
         return tables, constant
 
     def _collect(

@@ -178,7 +178,8 @@ class Clique:
     union: tuple[int, ...]  # sorted union of the children's separators
     union_onto: Layout  # union -> this clique
     via_union: bool  # multiply children's messages on the union first (it is smaller)
-    reduced: tuple[int, ...]  # sorted: union plus the variables whose marginal is read here
+    reduced: tuple[int, ...]  # union plus the variables whose marginal is read here (in
+    # this clique's axis order)
     reduce: Projection  # this clique -> reduced
     marginals: tuple[tuple[int, Projection], ...]  # (variable, reduced -> that variable)
     up: Projection  # this clique -> the separator to its parent (its last axes)
@@ -393,7 +394,8 @@ def build(
     for k in range(m):
         union = tuple(sorted({v for c in kids[k] for v in seps[c]}))
         homed = [v for v in range(n) if home[v] == k]
-        reduced = tuple(sorted(set(union) | set(homed)))
+        needed = set(union) | set(homed)
+        reduced = tuple(v for v in variables[k] if v in needed)  # no transposition
         children = tuple(
             Child(
                 clique=c,

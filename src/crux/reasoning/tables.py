@@ -8,6 +8,7 @@ the state (0 off, 1 on) of the a-th variable.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,6 +64,60 @@ class Layout:
         return table.reshape(self.shape)
 
 
+# measured on 2^18 float32 numbers, nanoseconds a number: a product whose innermost
+# loop runs over 2^r numbers (r = 1, 2, 3, 4, more), and one looped over its last s
+# axes in Python (s = 1, 2, 3), whose strided calls are slower a number
+_PLAIN_NS = (1.4, 0.78, 0.55, 0.37, 0.15)
+_LOOPED_NS = (0.37, 0.5, 0.86)
+_CALL_NS = 3000.0
+
+
+@lru_cache(maxsize=4096)
+def _loops(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    """For a factor of this shape (1 on the axes it does not vary along) multiplied onto a
+    full table: the index pairs (table's last axes, the factor's) to loop over, or none.
+
+    numpy runs its innermost loop along the last run of axes where the factor either
+    varies or not throughout; when that run is short (the factor constant along the very
+    last axis, say), it crawls: on 2^18 numbers 370 microseconds against 35 when the run
+    is long. Looping over the last few axes in Python leaves a longer run inside each
+    call; it is done where the measured costs above say it is quicker.
+    """
+    def plain(axes: tuple[int, ...]) -> float:
+        n = 0
+        while n < len(axes) and axes[-1 - n] == axes[-1]:
+            n += 1
+        return _PLAIN_NS[min(n, len(_PLAIN_NS)) - 1]
+
+    entries = 2 ** len(shape)
+    best, cost = 0, entries * plain(shape)
+    for s in range(1, min(len(_LOOPED_NS), len(shape) - 1) + 1):
+        looped = 2**s * _CALL_NS + entries * max(_LOOPED_NS[s - 1], plain(shape[:-s]))
+        if looped < cost:
+            best, cost = s, looped
+    if best == 0:
+        return ()
+    tail = shape[-best:]
+    return tuple(
+        (index, tuple(i if size == 2 else 0 for i, size in zip(index, tail, strict=True)))
+        for index in itertools.product((0, 1), repeat=best)
+    )
+
+
+def times(table: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``table * factor``, for a factor laid out to broadcast on a full table (see
+    :class:`Layout`), without numpy's slow short inner loops (see :func:`_loops`)."""
+    if table.ndim != factor.ndim or 1 in table.shape or not table.ndim:
+        return table * factor
+    loops = _loops(factor.shape)
+    if not loops:
+        return table * factor
+    out = np.empty(table.shape, dtype=np.result_type(table, factor))
+    for index, at in loops:
+        np.multiply(table[(..., *index)], factor[(..., *at)], out=out[(..., *index)])
+    return out
+
+
 _COMPLEX = {np.dtype(np.float64): np.complex128, np.dtype(np.float32): np.complex64}
 
 
@@ -109,7 +164,9 @@ def _sum_run(table: np.ndarray, outer: int, width: int, inner: int) -> np.ndarra
 
 @dataclass(frozen=True)
 class Projection:
-    """Sum a table over ``source`` down to the variables ``kept`` (sorted order).
+    """Sum a table over ``source`` down to the variables ``kept``, in the order given
+    (kept in the source's own order needs no transposition, so the result stays
+    contiguous: a transposed result is copied by every projection made from it).
 
     Every step sums out a run of neighbouring axes, the table viewed as ``(outer, width,
     inner)``; one axis is summed by adding the table's two halves along it, a plain
@@ -119,7 +176,7 @@ class Projection:
 
     runs: tuple[tuple[int, int, int], ...]  # (outer, width, inner) of each run summed out
     out: tuple[int, ...]  # shape of the result, (2,) * len(kept)
-    perm: tuple[int, ...] | None  # from source order to sorted order
+    perm: tuple[int, ...] | None  # from source order to kept's order
 
     @classmethod
     def of(cls, source: tuple[int, ...], kept: tuple[int, ...]) -> Projection:
@@ -134,7 +191,7 @@ class Projection:
             runs.append((2**i, 2**m, 2 ** (len(axes) - i - m)))
             del axes[i:i + m]
         order = [v for v in source if v in keep]
-        perm = tuple(order.index(v) for v in sorted(keep))
+        perm = tuple(order.index(v) for v in kept)
         return cls(
             runs=tuple(runs),
             out=(2,) * len(order),
