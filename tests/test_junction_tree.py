@@ -49,6 +49,11 @@ def _assert_junction_tree(n: int, fams: list[frozenset[int]], tree: JunctionTree
             assert position[k] < position[clique.parent]  # children first
             separator = sets[k] & sets[clique.parent]
             assert set(clique.variables[len(clique.variables) - len(separator) :]) == separator
+            # a separator lies in the same order in both cliques: no message is transposed
+            edge = tree.entry[k]
+            assert clique.variables[len(clique.variables) - len(separator):] == edge.separator
+            assert edge.onto_parent.perm is None and edge.down.perm is None
+            assert edge.into_union.perm is None
 
 
 @settings(max_examples=200, deadline=None)
@@ -210,6 +215,7 @@ def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh() -> Non
             if by_clique is None:
                 assert p_on == 0.0
                 continue
+            by_clique = {k: b / b.sum() for k, b in by_clique.items()}  # up to a factor
             k = tree.home[int(v)]
             axis = tree.cliques[k].variables.index(int(v))
             marginal = by_clique[k].sum(axis=tuple(a for a in range(by_clique[k].ndim)
@@ -247,8 +253,9 @@ def test_clamping_a_root_variable_by_slicing_matches_inserting_it() -> None:
         assert (sliced is None) == (inserted is None)
         if sliced is None or inserted is None:
             continue
-        for k in wanted:
-            assert np.allclose(sliced[k], inserted[0][k], rtol=0.0, atol=1e-12)
+        for k in wanted:  # each up to a factor
+            assert np.allclose(sliced[k] / sliced[k].sum(), inserted[0][k] / inserted[0][k].sum(),
+                               rtol=0.0, atol=1e-12)
     with pytest.raises(ValueError):
         outside = next(v for v in range(len(tree.home))
                        if v not in tree.cliques[tree.root].variables)

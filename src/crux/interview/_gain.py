@@ -527,10 +527,19 @@ class Chooser:
                 ])
                 for k in cliques
             }
-            for a, k in home.items():
-                if k is not None:
-                    q = flat[k] @ self._absent_table(a, tree.cliques[k].variables)
-                    values[a] = (float(q[0]), prior * q[1:])
+            for k in cliques:
+                sets = [a for a, at in home.items() if at == k]
+                # each set's table and a column of ones: the rows' totals (the beliefs
+                # given a target on come up to a factor)
+                read = flat[k] @ np.column_stack(
+                    [self._absent_table(a, tree.cliques[k].variables) for a in sets]
+                    + [np.ones(flat[k].shape[1], dtype=flat[k].dtype)]
+                )
+                totals = read[:, -1:]
+                read = np.divide(read[:, :-1], totals, out=np.zeros_like(read[:, :-1]),
+                                 where=totals > 0)
+                for j, a in enumerate(sets):
+                    values[a] = (float(read[0, j]), prior * read[1:, j])
         before = entropy_bits(prior)
         gains = []
         for plan in plans:

@@ -150,6 +150,7 @@ class Calibrated:
         field(default_factory=dict)
     )
     _root_total: float | None = None
+    _posteriors: np.ndarray | None = None
 
     def _with_ancestors(self, cliques: Iterable[int]) -> set[int]:
         """The tree's with_ancestors, kept per set of cliques asked for."""
@@ -187,8 +188,13 @@ class Calibrated:
         return hit
 
     def posteriors(self) -> np.ndarray:
-        """Every hidden variable's posterior given the calibrated evidence."""
-        return self.engine._distribute(self.compiled, self.collected, self.up)
+        """Every hidden variable's posterior given the calibrated evidence (kept once
+        made; do not change it)."""
+        if self._posteriors is None:
+            posteriors = self.engine._distribute(self.compiled, self.collected, self.up)
+            posteriors.setflags(write=False)
+            self._posteriors = posteriors
+        return self._posteriors
 
     def _belief(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Clique ``k``'s calibrated table (on the scale of the kept pass), that table
@@ -214,8 +220,9 @@ class Calibrated:
         return table / table.sum()
 
     def given_on(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
-        """The beliefs of ``cliques`` (normalised) given the evidence and ``variable`` on;
-        None when that is impossible. Sliced where the root clique holds it (see
+        """The beliefs of ``cliques`` given the evidence and ``variable`` on, each up to a
+        positive factor (a caller normalises what it reads from them, far less than the
+        table); None when that is impossible. Sliced where the root clique holds it (see
         :meth:`clamped`), inserted from its clique nearest the root otherwise."""
         tree = self.compiled.tree
         k = self.compiled.nearest()[variable]
@@ -226,8 +233,8 @@ class Calibrated:
         return None if hit is None else hit[0]
 
     def clamped(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
-        """The beliefs of ``cliques`` (normalised) given the evidence and ``variable`` on,
-        for a variable of the root clique; None when that is impossible.
+        """The beliefs of ``cliques`` given the evidence and ``variable`` on, each up to a
+        positive factor, for a variable of the root clique; None when that is impossible.
 
         Every clique holding the variable lies on one subtree with the root, and there
         its new belief is its calibrated one with the variable's off half set to zero:
@@ -250,11 +257,7 @@ class Calibrated:
             clique = tree.cliques[k]
             if variable in clique.variables:
                 if k in keep:
-                    normal = _normalised(times(self._belief(k)[0],
-                                               _unit(variable, clique.variables).apply(on)))
-                    if normal is None:
-                        return None
-                    out[k] = normal
+                    out[k] = times(self._belief(k)[0], _unit(variable, clique.variables).apply(on))
                 continue
             p = clique.parent
             parent = tree.cliques[p]
@@ -271,18 +274,18 @@ class Calibrated:
             b, _, inverse = self._belief(k)
             b = changed[k] = _on_tail(b, clique.tail, msg * inverse)
             if k in keep:
-                normal = _normalised(b)
-                if normal is None:
-                    return None
-                out[k] = normal
+                out[k] = b
+        if self.posteriors()[variable] <= 0.0:
+            return None  # the variable is never on given the evidence
         return out
 
     def insert(
         self, multipliers: dict[int, np.ndarray], cliques: list[int]
     ) -> tuple[dict[int, np.ndarray], float] | None:
         """Multiply factors into some cliques (clique -> table laid out on it) and return
-        the beliefs of ``cliques`` (normalised) and the ratio of the new evidence's
-        probability to the old; None when the new evidence is impossible.
+        the beliefs of ``cliques``, each up to a positive factor (a caller normalises what
+        it reads from them), and the ratio of the new evidence's probability to the old;
+        None when the new evidence is impossible.
 
         Only the paths from the changed cliques up to the root are collected again, and
         only the paths from the root down to the wanted cliques are distributed: the
@@ -331,10 +334,7 @@ class Calibrated:
                 b = _on_tail(b, clique.tail, msg * inverse)
             full[k] = b
             if k in keep:
-                normal = _normalised(b)
-                if normal is None:
-                    return None
-                out[k] = normal
+                out[k] = b
         return out, after / before
 
 

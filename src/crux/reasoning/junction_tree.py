@@ -156,7 +156,7 @@ class Child:
     """A tree edge seen from the parent clique."""
 
     clique: int
-    separator: tuple[int, ...]  # sorted; also the child's last axes
+    separator: tuple[int, ...]  # in the tree's order (see build); the child's last axes
     into_union: Layout  # separator -> the parent's union of child separators
     onto_parent: Layout  # separator -> the parent's own variables
     down: Projection  # parent's reduced table -> separator
@@ -175,7 +175,7 @@ class Clique:
     variables: tuple[int, ...]
     parent: int  # -1 at the root
     children: tuple[Child, ...]
-    union: tuple[int, ...]  # sorted union of the children's separators
+    union: tuple[int, ...]  # union of the children's separators, in the tree's order
     union_onto: Layout  # union -> this clique
     via_union: bool  # multiply children's messages on the union first (it is smaller)
     reduced: tuple[int, ...]  # union plus the variables whose marginal is read here (in
@@ -378,10 +378,27 @@ def build(
         k = stack.pop()
         pre.append(k)
         stack.extend(kids_of[k])
-    seps = [tuple(sorted(sets[k] & sets[parent[k]])) if parent[k] >= 0 else () for k in range(m)]
-    variables = [
-        tuple(sorted(v for v in sets[k] if v not in seps[k])) + seps[k] for k in range(m)
-    ]
+    shared = [sets[k] & sets[parent[k]] if parent[k] >= 0 else frozenset() for k in range(m)]
+    # a clique's own variables come first, those its children's separators hold least
+    # first (then its grandchildren's, ...); its separator to its parent last, in the
+    # parent's order. A child's message then lies on its parent mostly along the
+    # parent's last axes, where numpy multiplies it fast, and no message is ever
+    # transposed
+    def key(k: int, v: int) -> tuple[int, ...]:
+        """How many separators hold v among k's children, then its grandchildren, ..."""
+        out, level = [], kids_of[k]
+        while level:
+            out.append(sum(v in shared[c] for c in level))
+            level = [g for c in level for g in kids_of[c]]
+        return (*out, v)
+
+    seps: list[tuple[int, ...]] = [()] * m
+    variables: list[tuple[int, ...]] = [()] * m
+    for k in pre:  # parents first
+        if parent[k] >= 0:
+            seps[k] = tuple(v for v in variables[parent[k]] if v in shared[k])
+        own = sorted(sets[k] - shared[k], key=lambda v: key(k, v))
+        variables[k] = (*own, *seps[k])
     home = []
     for v in range(n):
         holders = [k for k in range(m) if v in sets[k]]
@@ -392,7 +409,7 @@ def build(
             kids[parent[k]].append(k)
     cliques = []
     for k in range(m):
-        union = tuple(sorted({v for c in kids[k] for v in seps[c]}))
+        union = tuple(v for v in variables[k] if any(v in shared[c] for c in kids[k]))
         homed = [v for v in range(n) if home[v] == k]
         needed = set(union) | set(homed)
         reduced = tuple(v for v in variables[k] if v in needed)  # no transposition
