@@ -17,8 +17,9 @@ one calibration of the case serves every set:
 - otherwise the set is inserted into the kept calibration along the changed paths.
 
 An answer that would change what is already known is calibrated afresh. No question
-ever compiles another tree. Turning each target on and inserting each set are tasks
-shared between this thread and a helper.
+ever compiles another tree. All of it runs on the calling thread: a helper thread that
+calibrated the case and shared the passes saved nothing (measured: numpy's many small
+operations on the two threads wait on each other for the interpreter).
 
 The chooser's engine computes in float32: the time goes into arithmetic on large clique
 tables, bound by memory, and half the bytes is most of half the time (measured: about
@@ -33,7 +34,6 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +173,6 @@ class Chooser:
 
     def __init__(self, model: Model, dtype: npt.DTypeLike = np.float32) -> None:
         self.model = model
-        self._helper: ThreadPoolExecutor | None = None
         self._reads: dict[str, list[Finding]] = defaultdict(list)
         for f in model.kb.findings:
             for key in _keys(f.when):
@@ -238,15 +237,6 @@ class Chooser:
                 stack.extend(network.variables[v].parents)
         wanted = ("root_cause", "condition")
         return np.array(sorted(v for v in seen if self._kinds[v] in wanted), dtype=int)
-
-    @property
-    def helper(self) -> ThreadPoolExecutor:
-        """One helper thread. numpy lets go of the interpreter while it works on a large
-        table, so the case's calibration runs beside the reading of the answers, and the
-        helper shares the targets turned on and the sets inserted (see ``_shared``)."""
-        if self._helper is None:
-            self._helper = ThreadPoolExecutor(1, thread_name_prefix="crux-chooser")
-        return self._helper
 
     # ------------------------------------------------------------------ answers
 
@@ -500,25 +490,15 @@ class Chooser:
             frozenset(): (1.0, prior.copy())
         }
         inserted = [a for a, k in home.items() if k is None]
-        # one task per target turned on and per set inserted, shared with the helper
-        # thread: it takes them from the front, this thread from the back
-        def turn_on(t: int) -> dict[int, np.ndarray] | None:
-            return cal.given_on(t, cliques)
-
-        def insert(a: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
-            return engine.posteriors_given_each(evidence, [dict.fromkeys(a, False)], targets,
-                                                cal)
-
-        jobs: list[tuple[Any, Any]] = [(insert, a) for a in inserted]
-        if cliques:
-            jobs += [(turn_on, int(t)) for t in targets]
-        results = self._shared(jobs)
-        for a in inserted:
-            posts, ratios = results[(insert, a)]
-            values[a] = (float(ratios[0]), float(ratios[0]) * posts[0])
+        if inserted:
+            posts, ratios = engine.posteriors_given_each(
+                evidence, [dict.fromkeys(a, False) for a in inserted], targets, cal
+            )
+            for row, a in enumerate(inserted):
+                values[a] = (float(ratios[row]), float(ratios[row]) * posts[row])
         if cliques:
             base = {k: cal.belief(k) for k in cliques}
-            given = [results[(turn_on, int(t))] for t in targets]
+            given = [cal.given_on(int(t), cliques) for t in targets]
             flat = {
                 k: np.vstack([base[k].reshape(-1)] + [
                     g[k].reshape(-1) if g is not None
@@ -559,20 +539,6 @@ class Chooser:
             gains.append(max(0.0, before - after))
         return gains
 
-    def _shared(self, jobs: list[tuple[Any, Any]]) -> dict[tuple[Any, Any], Any]:
-        """Each (function, argument) run once, by the helper thread from the front of the
-        list and by this one from the back, until they meet (a task the helper has not
-        started when this thread reaches it is taken back)."""
-        started = [(job, self.helper.submit(job[0], job[1])) for job in jobs]
-        out = {}
-        for job, task in reversed(started):
-            if task.cancel():
-                out[job] = job[0](job[1])
-        for job, task in started:
-            if job not in out:
-                out[job] = task.result()
-        return out
-
     def _calibrate(self, evidence: Evidence) -> tuple[Calibrated, tuple[np.ndarray, float]]:
         cal = self.engine.calibrate(evidence)
         return cal, (cal.posteriors(), cal.log_likelihood)
@@ -583,14 +549,13 @@ class Chooser:
         kb, network = self.model.kb, self.model.network
         observed = observed_findings(kb, model_case)
         evidence = to_evidence(network, observed)
-        calibrating = self.helper.submit(self._calibrate, evidence)
         targets = self.targets(observed)
         memo: dict[Any, Any] = {}
         asks = list(asks)
         changes = [self.branches(a, case, evidence) for a in asks]
         plans = [self._absent_terms(evidence, ways) if len(ways) > 1 else None
                  for ways in changes]
-        cal, before = calibrating.result()
+        cal, before = self._calibrate(evidence)
         prior = np.clip(before[0][targets], 0.0, 1.0)
         by_terms = iter(self._rank_by_terms(
             evidence, targets, prior, [p for p in plans if p is not None], cal
