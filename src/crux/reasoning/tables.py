@@ -9,8 +9,8 @@ the state (0 off, 1 on) of the a-th variable.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,9 +42,13 @@ def place(table: np.ndarray, variables: list[int], target: tuple[int, ...]) -> n
     return np.ascontiguousarray(table).reshape(shape)
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Lay a table over ``source`` variables out to broadcast on ``target`` (a superset)."""
+class Layout(NamedTuple):
+    """Lay a table over ``source`` variables out to broadcast on ``target`` (a superset).
+
+    A named tuple, as is :class:`Projection`: a compiled tree holds tens of thousands of
+    them, and the cycle collector stops walking a tuple of plain numbers (as a class
+    instance it walked them all in every full collection: pauses of up to 57 ms).
+    """
 
     perm: tuple[int, ...] | None
     shape: tuple[int, ...]
@@ -162,8 +166,7 @@ def _sum_run(table: np.ndarray, outer: int, width: int, inner: int) -> np.ndarra
     return table
 
 
-@dataclass(frozen=True)
-class Projection:
+class Projection(NamedTuple):
     """Sum a table over ``source`` down to the variables ``kept``, in the order given
     (kept in the source's own order needs no transposition, so the result stays
     contiguous: a transposed result is copied by every projection made from it).
