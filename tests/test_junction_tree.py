@@ -206,16 +206,17 @@ def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh() -> Non
         tree = engine.tree_for(base)
         cliques = list(range(len(tree.cliques)))
         cal = engine.calibrate(base)
-        given = [cal.given_on(int(v), cliques) for v in variables]
-        for v, by_clique in zip(variables, given, strict=True):
+        given, possible = cal.given_on_each([int(v) for v in variables], cliques)
+        for row, v in enumerate(variables):
             if int(v) in base.variables:
                 continue  # observed already: turning it on would replace, not add
             on = type(base)(dict(base.findings), {**base.variables, int(v): True})
             expected, p_on = enumerate_posteriors(network, on)
-            if by_clique is None:
+            if not possible[row]:
                 assert p_on == 0.0
+                assert all(not given[k][row].any() for k in cliques)
                 continue
-            by_clique = {k: b / b.sum() for k, b in by_clique.items()}  # up to a factor
+            by_clique = {k: b[row] / b[row].sum() for k, b in given.items()}  # up to a factor
             k = tree.home[int(v)]
             axis = tree.cliques[k].variables.index(int(v))
             marginal = by_clique[k].sum(axis=tuple(a for a in range(by_clique[k].ndim)

@@ -498,15 +498,10 @@ class Chooser:
                 values[a] = (float(ratios[row]), float(ratios[row]) * posts[row])
         if cliques:
             base = {k: cal.belief(k) for k in cliques}
-            given = [cal.given_on(int(t), cliques) for t in targets]
-            flat = {
-                k: np.vstack([base[k].reshape(-1)] + [
-                    g[k].reshape(-1) if g is not None
-                    else np.zeros(base[k].size, dtype=base[k].dtype)
-                    for g in given
-                ])
-                for k in cliques
-            }
+            given, _ = cal.given_on_each([int(t) for t in targets], cliques)
+            flat = {k: np.concatenate([base[k].reshape(1, -1),
+                                       given[k].reshape(len(targets), -1)])
+                    for k in cliques}
             for k in cliques:
                 sets = [a for a, at in home.items() if at == k]
                 # each set's table and a column of ones: the rows' totals (the beliefs

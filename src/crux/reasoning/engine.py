@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -52,6 +52,7 @@ from crux.reasoning.tables import (
 )
 
 CACHED_TREES = 32
+BATCHED_ENTRIES = 2**14  # cliques this small take every insertion at once (insert_each)
 
 
 def network_families(network: Network) -> list[frozenset[int]]:
@@ -219,18 +220,41 @@ class Calibrated:
         table = self._belief(k)[0]
         return table / table.sum()
 
-    def given_on(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
-        """The beliefs of ``cliques`` given the evidence and ``variable`` on, each up to a
-        positive factor (a caller normalises what it reads from them, far less than the
-        table); None when that is impossible. Sliced where the root clique holds it (see
-        :meth:`clamped`), inserted from its clique nearest the root otherwise."""
+    def given_on_each(self, variables: Sequence[int], cliques: list[int]
+                      ) -> tuple[dict[int, np.ndarray], np.ndarray]:
+        """Per clique of ``cliques``: its belief given the evidence and each variable on
+        in turn, up to a positive factor, stacked on a first axis; and whether each is
+        possible (its rows are zero where not). Sliced where the root clique holds the
+        variable (see :meth:`clamped`), inserted from its clique nearest the root
+        otherwise (see :meth:`insert_each`)."""
         tree = self.compiled.tree
-        k = self.compiled.nearest()[variable]
-        if k == tree.root:
-            return self.clamped(variable, cliques)
+        nearest = self.compiled.nearest()
         on = np.array([0.0, 1.0], dtype=self.engine.dtype)
-        hit = self.insert({k: _unit(variable, tree.cliques[k].variables).apply(on)}, cliques)
-        return None if hit is None else hit[0]
+        n = len(variables)
+        out = {k: np.zeros((n, *self.collected[k].shape), dtype=self.engine.dtype)
+               for k in cliques}
+        possible = np.zeros(n, dtype=bool)
+        inserted = [i for i, v in enumerate(variables) if nearest[v] != tree.root]
+        if inserted:
+            got, ratios = self.insert_each(
+                [{nearest[variables[i]]: _unit(variables[i], tree.cliques[nearest[variables[i]]]
+                                               .variables).apply(on)} for i in inserted],
+                dict.fromkeys(cliques),
+            )
+            rows = np.array(inserted)
+            possible[rows] = ratios > 0.0
+            for k in cliques:
+                out[k][rows] = got[k]
+        for i, v in enumerate(variables):
+            if nearest[v] == tree.root:
+                hit = self.clamped(v, cliques)
+                if hit is not None:
+                    possible[i] = True
+                    for k in cliques:
+                        out[k][i] = hit[k]
+        for k in cliques:
+            out[k][~possible] = 0.0
+        return out, possible
 
     def clamped(self, variable: int, cliques: list[int]) -> dict[int, np.ndarray] | None:
         """The beliefs of ``cliques`` given the evidence and ``variable`` on, each up to a
@@ -279,22 +303,16 @@ class Calibrated:
             return None  # the variable is never on given the evidence
         return out
 
-    def insert(
-        self, multipliers: dict[int, np.ndarray], cliques: list[int]
-    ) -> tuple[dict[int, np.ndarray], float] | None:
-        """Multiply factors into some cliques (clique -> table laid out on it) and return
-        the beliefs of ``cliques``, each up to a positive factor (a caller normalises what
-        it reads from them), and the ratio of the new evidence's probability to the old;
-        None when the new evidence is impossible.
-
-        Only the paths from the changed cliques up to the root are collected again, and
-        only the paths from the root down to the wanted cliques are distributed: the
-        messages of every other subtree are those of the kept pass.
-        """
+    def _up(self, multipliers: dict[int, np.ndarray]
+            ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], float]:
+        """Factors multiplied into some cliques, collected up their paths to the root
+        only: the changed cliques' tables, their new messages up (on the scale of the kept
+        ones) and the ratio of the new evidence's probability to the old (0 when it is
+        impossible)."""
         tree = self.compiled.tree
         upward = self._with_ancestors(sorted(multipliers))
         belief: dict[int, np.ndarray] = {}
-        sent: dict[int, np.ndarray] = {}  # new messages, on the scale of the kept ones
+        sent: dict[int, np.ndarray] = {}
         for k in tree.post_order:
             if k not in upward:
                 continue
@@ -313,29 +331,113 @@ class Calibrated:
             self._root_total = float(self.collected[root].sum())
         before = self._root_total
         after = float(belief.get(root, self.collected[root]).sum())
-        if after <= 0.0 or before <= 0.0:
+        return belief, sent, after / before if after > 0.0 and before > 0.0 else 0.0
+
+    def insert(
+        self, multipliers: dict[int, np.ndarray], cliques: list[int]
+    ) -> tuple[dict[int, np.ndarray], float] | None:
+        """Multiply factors into some cliques (clique -> table laid out on it) and return
+        the beliefs of ``cliques``, each up to a positive factor (a caller normalises what
+        it reads from them), and the ratio of the new evidence's probability to the old;
+        None when the new evidence is impossible. One of :meth:`insert_each`.
+
+        Only the paths from the changed cliques up to the root are collected again, and
+        only the paths from the root down to the wanted cliques are distributed: the
+        messages of every other subtree are those of the kept pass.
+        """
+        got, ratios = self.insert_each([multipliers], dict.fromkeys(cliques))
+        if ratios[0] <= 0.0:
             return None
-        wanted = self._with_ancestors(cliques)
-        full: dict[int, np.ndarray] = {}
-        reduced: dict[int, np.ndarray] = {}
-        out: dict[int, np.ndarray] = {}
-        keep = set(cliques)
-        for k in reversed(tree.post_order):
-            if k not in wanted:
+        return {k: table[0] for k, table in got.items()}, float(ratios[0])
+
+    def insert_each(
+        self, multipliers: list[dict[int, np.ndarray]], reads: dict[int, Projection | None]
+    ) -> tuple[dict[int, np.ndarray], np.ndarray]:
+        """Several insertions (see :meth:`insert`), each on its own: per clique of
+        ``reads``, its belief after each insertion, projected as asked there (None: the
+        whole table), up to a positive factor, stacked on a first axis; and each
+        insertion's ratio of probabilities (0 where it is impossible, and its rows then
+        mean nothing).
+
+        Each insertion is collected up its own paths and sent down through the large
+        cliques next to the root at once, while its tables are still in the cache (the
+        arithmetic there, bound by memory, is the cost). Below them, where the cliques
+        are small and numpy's cost per call is most of the time, every insertion is
+        sent down together: one call serves them all.
+        """
+        tree = self.compiled.tree
+        n = len(multipliers)
+        wanted = self._with_ancestors(sorted(reads))
+        order = [k for k in reversed(tree.post_order) if k in wanted]  # parents first
+        large: set[int] = set()  # this clique and all above it are large
+        for k in order:
+            parent = tree.cliques[k].parent
+            if (parent < 0 or parent in large) and (
+                    parent < 0 or 2 ** len(tree.cliques[k].variables) > BATCHED_ENTRIES):
+                large.add(k)
+        rows: dict[int, list[np.ndarray]] = {k: [] for k in reads if k in large}
+        ratios = np.zeros(n)
+        entering: dict[int, list[np.ndarray]] = {  # messages down into the small cliques
+            k: [] for k in order if k not in large and tree.cliques[k].parent in large
+        }
+        changed: dict[int, dict[int, np.ndarray]] = {}  # small cliques: insertion -> table
+        sent_to: dict[int, dict[int, np.ndarray]] = {}  # ... and -> 1 / its new message up
+        for i, m in enumerate(multipliers):
+            belief, sent, ratios[i] = self._up(m)
+            full: dict[int, np.ndarray] = {}
+            reduced: dict[int, np.ndarray] = {}
+            for k in order:
+                clique = tree.cliques[k]
+                if k not in large:
+                    if k in belief:
+                        changed.setdefault(k, {})[i] = belief[k]
+                    if k in sent:
+                        sent_to.setdefault(k, {})[i] = _inverse(sent[k])
+                    if k in entering:
+                        p = clique.parent
+                        if p not in reduced:
+                            reduced[p] = tree.cliques[p].reduce.apply(full[p])
+                        entering[k].append(tree.entry[k].down.apply(reduced[p]).reshape(-1))
+                    continue
+                b = belief.get(k, self.collected[k])
+                if clique.parent >= 0:
+                    p = clique.parent
+                    if p not in reduced:
+                        reduced[p] = tree.cliques[p].reduce.apply(full[p])
+                    msg = tree.entry[k].down.apply(reduced[p])
+                    inverse = _inverse(sent[k]) if k in sent else self._inverse_up(k)
+                    b = _on_tail(b, clique.tail, msg * inverse)
+                full[k] = b
+                if k in rows:
+                    projection = reads[k]
+                    rows[k].append(b if projection is None else projection.apply(b))
+        out = {k: np.stack(tables) for k, tables in rows.items()}
+        stacked: dict[int, np.ndarray] = {}
+        reduced_stacked: dict[int, np.ndarray] = {}
+        for k in order:
+            if k in large:
                 continue
             clique = tree.cliques[k]
-            b = belief.get(k, self.collected[k])
-            if clique.parent >= 0:
+            tail = clique.tail
+            if k in entering:
+                msgs = np.stack(entering[k])
+            else:
                 p = clique.parent
-                if p not in reduced:
-                    reduced[p] = tree.cliques[p].reduce.apply(full[p])
-                msg = tree.entry[k].down.apply(reduced[p])
-                inverse = _inverse(sent[k]) if k in sent else self._inverse_up(k)
-                b = _on_tail(b, clique.tail, msg * inverse)
-            full[k] = b
-            if k in keep:
-                out[k] = b
-        return out, after / before
+                if p not in reduced_stacked:
+                    reduced_stacked[p] = tree.cliques[p].reduce.apply_each(stacked[p])
+                msgs = tree.entry[k].down.apply_each(reduced_stacked[p]).reshape(n, tail)
+            ratio = msgs * self._inverse_up(k).reshape(1, tail)
+            for i, inverse in sent_to.get(k, {}).items():
+                ratio[i] = msgs[i] * inverse.reshape(-1)
+            b = (self.collected[k].reshape(1, -1, tail) * ratio.reshape(n, 1, tail))
+            b = b.reshape((n, *self.collected[k].shape))
+            for i, table in changed.get(k, {}).items():
+                b[i] = _on_tail(table, tail, ratio[i])
+            stacked[k] = b
+            if k in reads:
+                projection = reads[k]
+                out[k] = b if projection is None else projection.apply_each(b)
+        return out, ratios
 
 
 def _on_tail(table: np.ndarray, tail: int, ratio: np.ndarray) -> np.ndarray:
@@ -623,23 +725,26 @@ class ExactEngine:
         rather than calibrated afresh."""
         cal = calibrated or self.calibrate(evidence)
         # per clique: one pass down to the variables read there, then each marginal
-        reads, wanted = cal._reading(tuple(int(v) for v in variables))
+        reads, _ = cal._reading(tuple(int(v) for v in variables))
         out = np.zeros((len(extras), len(variables)))
         ratios = np.zeros(len(extras))
-        for row, extra in enumerate(extras):
-            multipliers, constant = self._multipliers(cal.compiled, extra)
-            hit = cal.insert(multipliers, wanted) if constant > 0.0 else None
-            if hit is None:
-                continue
-            beliefs, ratio = hit
-            ratios[row] = ratio * constant
-            for k, (projection, rows) in reads.items():
-                joint = projection.apply(beliefs[k])
-                axes = tuple(range(joint.ndim))
-                for a, i in enumerate(rows):
-                    m = joint.sum(axis=axes[:a] + axes[a + 1:]) if joint.ndim > 1 else joint
-                    total = m[0] + m[1]
-                    out[row, i] = m[1] / total if total > 0 else 0.0
+        factors = [self._multipliers(cal.compiled, extra) for extra in extras]
+        rows = [row for row, (_, constant) in enumerate(factors) if constant > 0.0]
+        if not rows:
+            return out, ratios
+        got, inserted = cal.insert_each([factors[row][0] for row in rows],
+                                        {k: projection for k, (projection, _) in reads.items()})
+        possible = inserted > 0.0
+        ratios[rows] = inserted * np.array([factors[row][1] for row in rows])
+        for k, (_, at) in reads.items():
+            joint = got[k]
+            axes = tuple(range(1, joint.ndim))
+            for a, i in enumerate(at):
+                m = joint.sum(axis=axes[:a] + axes[a + 1:]) if joint.ndim > 2 else joint
+                m = m.astype(np.float64)
+                total = m[:, 0] + m[:, 1]
+                out[rows, i] = np.where(possible & (total > 0),
+                                        m[:, 1] / np.where(total > 0, total, 1.0), 0.0)
         return out, ratios
 
     def _multipliers(

@@ -207,3 +207,12 @@ class Projection(NamedTuple):
             out = _sum_run(out, outer, width, inner)
         out = out.reshape(self.out)
         return out if self.perm is None else out.transpose(self.perm)
+
+    def apply_each(self, tables: np.ndarray) -> np.ndarray:
+        """:meth:`apply` to each of a stack of tables (the first axis), in one go."""
+        n = tables.shape[0]
+        out = np.ascontiguousarray(tables)
+        for outer, width, inner in self.runs:
+            out = _sum_run(out, n * outer, width, inner)
+        out = out.reshape((n, *self.out))
+        return out if self.perm is None else out.transpose((0, *(a + 1 for a in self.perm)))
