@@ -25,6 +25,7 @@ enumeration on generated networks and with pyAgrum on the full network to 1e-9.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -440,6 +441,18 @@ class Calibrated:
         return out, ratios
 
 
+def _settle() -> None:
+    """Collect, then move what is alive out of the cycle collector's generations: a
+    compiled tree is thousands of small objects, none of them ever in a reference cycle,
+    and every full collection walked them all, 30-40 ms inside a choice for nothing
+    found. Frozen objects are still freed as usual once nothing refers to them; only
+    one that later became garbage in a cycle would stay (a test checks none does). As
+    the frozen objects are not walked, the collection here is short (measured over the
+    interview benchmark: 0.5 ms at the median, 1.1 at most, and no longer pauses)."""
+    gc.collect()
+    gc.freeze()
+
+
 def _on_tail(table: np.ndarray, tail: int, ratio: np.ndarray) -> np.ndarray:
     """``table`` times ``ratio`` laid on its last axes (a clique's separator to its parent,
     ``tail`` entries)."""
@@ -547,6 +560,7 @@ class ExactEngine:
             self._cache[extra] = compiled
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+        _settle()
         return compiled
 
     def _compile(self, extra: frozenset[frozenset[int]]) -> _Compiled:
