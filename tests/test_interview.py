@@ -398,10 +398,14 @@ def test_what_compiling_freezes_out_of_the_collector_never_becomes_a_lost_cycle(
     # garbage held in a cycle, which the collector would then never free.
     import gc
 
+    from crux.assess import Model
+    from crux.knowledge.loader import load_knowledge
+
+    model = Model.build(load_knowledge())  # its own engines: every tree compiled afresh
     gc.unfreeze()
     gc.collect()
     for vignette in dev_vignettes()[:4]:
-        interview = Interview(starting_case(vignette["case"]))
+        interview = Interview(starting_case(vignette["case"]), model=model)
         for _ in range(6):
             choice = interview.next()
             if choice.ask is None:
