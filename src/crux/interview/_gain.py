@@ -108,9 +108,22 @@ def _keys(when: Condition) -> list[str]:
 
 
 def _part(case: Mapping[str, Any], key: str) -> Any:
-    """The part of a case a question key reads (all complaints for a complaint key)."""
+    """The part of a case a question key reads: for a complaint key, each complaint's
+    region and side and the one field it reads (for a list, whether its item is listed
+    and whether it is denied), so that an answer about one field leaves the kept effects
+    of questions on the others standing."""
     if key.startswith("complaint."):
-        return case.get("complaints")
+        _, field, *item = key.split(".", 2)
+        out = []
+        for complaint in case.get("complaints") or ():
+            read = [complaint.get("region"), complaint.get("side")]
+            if item:
+                denied = (complaint.get("denied") or {}).get(field) or ()
+                read += [item[0] in (complaint.get(field) or ()), item[0] in denied]
+            else:
+                read.append(complaint.get(field))
+            out.append(read)
+        return out
     if key in ("age", "sex"):
         return case.get(key)
     section, _, item = key.partition(".")

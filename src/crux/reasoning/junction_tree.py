@@ -148,6 +148,8 @@ def _spanning_tree(cliques: list[frozenset[int]]) -> list[tuple[int, int]]:
         if ri != rj:
             parent[ri] = rj
             tree.append((i, j))
+            if len(tree) == m - 1:
+                break  # all joined
     return tree
 
 

@@ -54,6 +54,7 @@ class Layout(NamedTuple):
     shape: tuple[int, ...]
 
     @classmethod
+    @lru_cache(maxsize=16384)  # trees compiled for different cases share most of them
     def of(cls, source: tuple[int, ...], target: tuple[int, ...]) -> Layout:
         wanted = [v for v in target if v in source]
         perm = tuple(source.index(v) for v in wanted)
@@ -182,6 +183,7 @@ class Projection(NamedTuple):
     perm: tuple[int, ...] | None  # from source order to kept's order
 
     @classmethod
+    @lru_cache(maxsize=16384)  # trees compiled for different cases share most of them
     def of(cls, source: tuple[int, ...], kept: tuple[int, ...]) -> Projection:
         keep = set(kept)
         axes = [v in keep for v in source]  # remaining axes, outermost first
