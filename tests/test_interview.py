@@ -450,3 +450,14 @@ def test_kept_answer_effects_follow_every_field_a_question_reads() -> None:
                 continue
             assert chooser.branches(ask, case, evidence) == chooser._branches_of(
                 ask, case, evidence, findings, key), (ask.id, case)
+
+
+def test_a_complaint_no_root_cause_explains_is_asked_about_without_error() -> None:
+    # an arm complaint: no root cause or condition in the knowledge reaches it, so no
+    # question has a gain (nothing to learn), and choosing must still run cleanly
+    model = shipped_model()
+    case = {"version": 1, "age": 40, "sex": "female",
+            "complaints": [{"region": "arm", "side": "left"}]}
+    interview = Interview(case, model=model)
+    assert interview._chooser.rank(interview.candidates(), case, parse_case(case)) == []
+    interview.next()

@@ -513,7 +513,7 @@ class Chooser:
             base = {k: cal.belief(k) for k in cliques}
             given, _ = cal.given_on_each([int(t) for t in targets], cliques)
             flat = {k: np.concatenate([base[k].reshape(1, -1),
-                                       given[k].reshape(len(targets), -1)])
+                                       given[k].reshape(len(targets), base[k].size)])
                     for k in cliques}
             for k in cliques:
                 sets = [a for a, at in home.items() if at == k]
