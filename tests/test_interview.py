@@ -392,31 +392,6 @@ def test_a_whole_case_read_again_is_read_the_same_and_a_changed_one_afresh() -> 
     assert evidence.observed_findings(model.kb, parse_case(changed)) == fresh != first
 
 
-def test_what_compiling_freezes_out_of_the_collector_never_becomes_a_lost_cycle() -> None:
-    # Each compiled tree moves what is alive out of the cycle collector's generations
-    # (crux.reasoning.engine._settle); that is safe only while none of it later becomes
-    # garbage held in a cycle, which the collector would then never free.
-    import gc
-
-    from crux.assess import Model
-    from crux.knowledge.loader import load_knowledge
-
-    model = Model.build(load_knowledge())  # its own engines: every tree compiled afresh
-    gc.unfreeze()
-    gc.collect()
-    for vignette in dev_vignettes()[:4]:
-        interview = Interview(starting_case(vignette["case"]), model=model)
-        for _ in range(6):
-            choice = interview.next()
-            if choice.ask is None:
-                break
-            interview.answer(choice.ask, answer_in(vignette["case"], choice.ask), choice.phase)
-        del interview
-    assert gc.get_freeze_count() > 0  # trees were compiled and frozen
-    gc.unfreeze()
-    assert gc.collect() == 0
-
-
 def test_kept_answer_effects_follow_every_field_a_question_reads() -> None:
     # the effects are kept by each complaint's region, side and the one field read; a
     # change to any of these must be read afresh, whatever was kept before
@@ -435,6 +410,8 @@ def test_kept_answer_effects_follow_every_field_a_question_reads() -> None:
         out = [base]
         for change in ({"side": "left"}, {"region": "knee"}, {"side": "both"}):
             out.append({**base, "complaints": [{**base["complaints"][0], **change}]})
+        out.append({**base, "complaints": [*base["complaints"],
+                                           {"region": "knee", "side": "left"}]})
         if ask.answer == "yes_no":
             listed = {**base["complaints"][0], field: [item]}
             denied = {**base["complaints"][0], "denied": {field: [item]}}
@@ -450,6 +427,15 @@ def test_kept_answer_effects_follow_every_field_a_question_reads() -> None:
                 continue
             assert chooser.branches(ask, case, evidence) == chooser._branches_of(
                 ask, case, evidence, findings, key), (ask.id, case)
+    # and what a question does not read leaves its kept effects standing: the onset for
+    # a question about what makes it worse
+    worse = next(a for a in asks if a.question.asks.startswith("complaint.worse_with."))
+    kept = len(chooser._branches)
+    for onset in ("sudden", "gradual"):
+        case = {**HEEL, "complaints": [{**HEEL["complaints"][0], "onset": onset}]}
+        evidence = case_evidence(model.kb, model.network, parse_case(case))
+        chooser.branches(worse, case, evidence)
+    assert len(chooser._branches) == kept
 
 
 def test_a_complaint_no_root_cause_explains_is_asked_about_without_error() -> None:

@@ -170,9 +170,16 @@ def test_the_shipped_network_stays_cheap_to_reason_on() -> None:
     assert tree.size <= 600_000, f"{tree.size} table entries"
 
 
-def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh() -> None:
+@pytest.mark.parametrize("batched", [1, 8, 2**40])
+def test_evidence_inserted_into_a_calibration_equals_calibrating_afresh(
+        batched: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # the interview adds answers to a case (absent findings, present ones with one
-    # cause) and turns variables on, one at a time, into one kept calibration
+    # cause) and turns variables on, one at a time, into one kept calibration; the
+    # insertions go down one by one where cliques are large, all at once where they are
+    # small (every clique large, those of up to 3 variables small, every one small)
+    from crux.reasoning import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BATCHED_ENTRIES", batched)
     rng = np.random.default_rng(11)
     checked = 0
     for _ in range(8):
@@ -249,13 +256,14 @@ def test_clamping_a_root_variable_by_slicing_matches_inserting_it() -> None:
     on = np.array([0.0, 1.0])
     for v in tree.cliques[tree.root].variables:
         sliced = cal.clamped(v, wanted)
-        inserted = cal.insert({tree.root: Layout.of((v,), tree.cliques[tree.root].variables)
-                               .apply(on)}, wanted)
-        assert (sliced is None) == (inserted is None)
-        if sliced is None or inserted is None:
+        inserted, ratio = cal.insert_each(
+            [{tree.root: Layout.of((v,), tree.cliques[tree.root].variables).apply(on)}],
+            dict.fromkeys(wanted))
+        assert (sliced is None) == (ratio[0] == 0.0)
+        if sliced is None:
             continue
         for k in wanted:  # each up to a factor
-            assert np.allclose(sliced[k] / sliced[k].sum(), inserted[0][k] / inserted[0][k].sum(),
+            assert np.allclose(sliced[k] / sliced[k].sum(), inserted[k][0] / inserted[k][0].sum(),
                                rtol=0.0, atol=1e-12)
     with pytest.raises(ValueError):
         outside = next(v for v in range(len(tree.home))
@@ -279,6 +287,29 @@ def test_a_projection_sums_exactly_the_axes_left_out(n: int, data: st.DataObject
     expected = np.asarray(expected).transpose([order.index(v) for v in kept])
     assert got.dtype == dtype
     assert np.allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=0.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 4), st.data())
+def test_a_projection_of_a_stack_is_the_stack_of_projections(n: int, count: int,
+                                                            data: st.DataObject) -> None:
+    from crux.reasoning.tables import Projection
+
+    source = tuple(data.draw(st.permutations(range(n))))
+    kept = tuple(data.draw(st.permutations(sorted(data.draw(st.sets(st.sampled_from(source)))))))
+    tables = np.random.default_rng(n).random((count, *(2,) * n))
+    projection = Projection.of(source, kept)
+    expected = np.stack([projection.apply(t) for t in tables])
+    assert np.allclose(projection.apply_each(tables), expected, rtol=1e-12, atol=0.0)
+
+
+def test_no_insertions_give_empty_stacks() -> None:
+    network = random_network(np.random.default_rng(3), 6, 8, 3)
+    engine = ExactEngine(network)
+    cal = engine.calibrate(type(random_evidence(np.random.default_rng(3), network))({}, {}))
+    got, ratios = cal.insert_each([], {cal.compiled.tree.root: None})
+    assert ratios.shape == (0,)
+    assert got[cal.compiled.tree.root].shape[0] == 0
 
 
 @settings(max_examples=200, deadline=None)

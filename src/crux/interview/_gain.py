@@ -547,10 +547,6 @@ class Chooser:
             gains.append(max(0.0, before - after))
         return gains
 
-    def _calibrate(self, evidence: Evidence) -> tuple[Calibrated, tuple[np.ndarray, float]]:
-        cal = self.engine.calibrate(evidence)
-        return cal, (cal.posteriors(), cal.log_likelihood)
-
     def rank(self, asks: Iterable[Ask], case: Mapping[str, Any], model_case: BaseModel
              ) -> list[Scored]:
         """The questions with some gain, best first."""
@@ -563,7 +559,8 @@ class Chooser:
         changes = [self.branches(a, case, evidence) for a in asks]
         plans = [self._absent_terms(evidence, ways) if len(ways) > 1 else None
                  for ways in changes]
-        cal, before = self._calibrate(evidence)
+        cal = self.engine.calibrate(evidence)
+        before = (cal.posteriors(), cal.log_likelihood)
         prior = np.clip(before[0][targets], 0.0, 1.0)
         by_terms = iter(self._rank_by_terms(
             evidence, targets, prior, [p for p in plans if p is not None], cal

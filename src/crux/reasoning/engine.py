@@ -25,12 +25,12 @@ enumeration on generated networks and with pyAgrum on the full network to 1e-9.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +53,8 @@ from crux.reasoning.tables import (
 )
 
 CACHED_TREES = 32
-BATCHED_ENTRIES = 2**14  # cliques this small take every insertion at once (insert_each)
+BATCHED_ENTRIES = 2**14  # below the large cliques at the root, a clique this small takes
+# every insertion at once (see Calibrated.insert_each; measured best among 2^12-2^16)
 
 
 def network_families(network: Network) -> list[frozenset[int]]:
@@ -148,8 +149,8 @@ class Calibrated:
     )
     _up_inverse: dict[int, np.ndarray] = field(default_factory=dict)
     _wanted: dict[tuple[int, ...], set[int]] = field(default_factory=dict)
-    _reads: dict[tuple[int, ...], tuple[dict[int, tuple[Projection, list[int]]], list[int]]] = (
-        field(default_factory=dict)
+    _reads: dict[tuple[int, ...], dict[int, tuple[Projection, list[int]]]] = field(
+        default_factory=dict
     )
     _root_total: float | None = None
     _posteriors: np.ndarray | None = None
@@ -162,10 +163,9 @@ class Calibrated:
             hit = self._wanted[key] = self.compiled.tree.with_ancestors(key)
         return hit
 
-    def _reading(self, variables: tuple[int, ...]
-                 ) -> tuple[dict[int, tuple[Projection, list[int]]], list[int]]:
+    def _reading(self, variables: tuple[int, ...]) -> dict[int, tuple[Projection, list[int]]]:
         """Per clique nearest the root holding some of ``variables``: the projection to
-        them and their positions; and those cliques (kept per set of variables)."""
+        them and their positions (kept per set of variables)."""
         hit = self._reads.get(variables)
         if hit is None:
             tree = self.compiled.tree
@@ -179,7 +179,7 @@ class Calibrated:
                     sorted(rows, key=lambda i: variables[i]))
                 for k, rows in groups.items()
             }
-            hit = self._reads[variables] = (reads, sorted(groups))
+            hit = self._reads[variables] = reads
         return hit
 
     def _inverse_up(self, k: int) -> np.ndarray:
@@ -270,6 +270,14 @@ class Calibrated:
         root = tree.root
         if variable not in tree.cliques[root].variables:
             raise ValueError("clamped() takes a variable of the root clique")
+        if self._posteriors is not None:
+            never = self._posteriors[variable] <= 0.0
+        else:
+            on_mass = Projection.of(tree.cliques[root].variables, (variable,)).apply(
+                self.collected[root])[1]
+            never = on_mass <= 0.0
+        if never:
+            return None  # the variable is never on given the evidence
         on = np.array([0.0, 1.0], dtype=self.engine.dtype)
         wanted = self._with_ancestors(cliques)
         keep = set(cliques)
@@ -300,8 +308,6 @@ class Calibrated:
             b = changed[k] = _on_tail(b, clique.tail, msg * inverse)
             if k in keep:
                 out[k] = b
-        if self.posteriors()[variable] <= 0.0:
-            return None  # the variable is never on given the evidence
         return out
 
     def _up(self, multipliers: dict[int, np.ndarray]
@@ -334,40 +340,31 @@ class Calibrated:
         after = float(belief.get(root, self.collected[root]).sum())
         return belief, sent, after / before if after > 0.0 and before > 0.0 else 0.0
 
-    def insert(
-        self, multipliers: dict[int, np.ndarray], cliques: list[int]
-    ) -> tuple[dict[int, np.ndarray], float] | None:
-        """Multiply factors into some cliques (clique -> table laid out on it) and return
-        the beliefs of ``cliques``, each up to a positive factor (a caller normalises what
-        it reads from them), and the ratio of the new evidence's probability to the old;
-        None when the new evidence is impossible. One of :meth:`insert_each`.
-
-        Only the paths from the changed cliques up to the root are collected again, and
-        only the paths from the root down to the wanted cliques are distributed: the
-        messages of every other subtree are those of the kept pass.
-        """
-        got, ratios = self.insert_each([multipliers], dict.fromkeys(cliques))
-        if ratios[0] <= 0.0:
-            return None
-        return {k: table[0] for k, table in got.items()}, float(ratios[0])
-
     def insert_each(
         self, multipliers: list[dict[int, np.ndarray]], reads: dict[int, Projection | None]
     ) -> tuple[dict[int, np.ndarray], np.ndarray]:
-        """Several insertions (see :meth:`insert`), each on its own: per clique of
+        """Several insertions, each on its own: factors multiplied into some cliques
+        (clique -> table laid out on it) of the kept calibration. Per clique of
         ``reads``, its belief after each insertion, projected as asked there (None: the
         whole table), up to a positive factor, stacked on a first axis; and each
         insertion's ratio of probabilities (0 where it is impossible, and its rows then
         mean nothing).
 
-        Each insertion is collected up its own paths and sent down through the large
+        Only the paths from the changed cliques up to the root are collected again, and
+        only the paths from the root down to the cliques read are distributed: the
+        messages of every other subtree are those of the kept pass. Each insertion is
+        collected up its own paths and sent down through the large
         cliques next to the root at once, while its tables are still in the cache (the
-        arithmetic there, bound by memory, is the cost). Below them, where the cliques
-        are small and numpy's cost per call is most of the time, every insertion is
-        sent down together: one call serves them all.
+        arithmetic there, bound by memory, is the cost). Below them every insertion is
+        sent down together: a small clique (at most BATCHED_ENTRIES) takes all of them
+        in one numpy call, where the cost per call is most of the time; a large one
+        further down still takes them one by one.
         """
         tree = self.compiled.tree
         n = len(multipliers)
+        if not n:
+            return {k: np.zeros((0, *(self.collected[k].shape if r is None else r.out)),
+                                dtype=self.engine.dtype) for k, r in reads.items()}, np.zeros(0)
         wanted = self._with_ancestors(sorted(reads))
         order = [k for k in reversed(tree.post_order) if k in wanted]  # parents first
         large: set[int] = set()  # this clique and all above it are large
@@ -413,44 +410,46 @@ class Calibrated:
                     projection = reads[k]
                     rows[k].append(b if projection is None else projection.apply(b))
         out = {k: np.stack(tables) for k, tables in rows.items()}
-        stacked: dict[int, np.ndarray] = {}
-        reduced_stacked: dict[int, np.ndarray] = {}
+        stacked: dict[int, np.ndarray] = {}  # small cliques: every insertion's table stacked
+        single: dict[int, list[np.ndarray]] = {}  # large ones below a small one: one each
+        reduced_each: dict[int, Any] = {}
         for k in order:
             if k in large:
                 continue
             clique = tree.cliques[k]
-            tail = clique.tail
+            tail, p = clique.tail, clique.parent
             if k in entering:
                 msgs = np.stack(entering[k])
-            else:
-                p = clique.parent
-                if p not in reduced_stacked:
-                    reduced_stacked[p] = tree.cliques[p].reduce.apply_each(stacked[p])
-                msgs = tree.entry[k].down.apply_each(reduced_stacked[p]).reshape(n, tail)
+            elif p in stacked:
+                if p not in reduced_each:
+                    reduced_each[p] = tree.cliques[p].reduce.apply_each(stacked[p])
+                msgs = tree.entry[k].down.apply_each(reduced_each[p]).reshape(n, tail)
+            else:  # a large parent below a small clique
+                if p not in reduced_each:
+                    reduced_each[p] = [tree.cliques[p].reduce.apply(t) for t in single[p]]
+                msgs = np.stack([tree.entry[k].down.apply(r).reshape(-1)
+                                 for r in reduced_each[p]])
             ratio = msgs * self._inverse_up(k).reshape(1, tail)
             for i, inverse in sent_to.get(k, {}).items():
                 ratio[i] = msgs[i] * inverse.reshape(-1)
-            b = (self.collected[k].reshape(1, -1, tail) * ratio.reshape(n, 1, tail))
-            b = b.reshape((n, *self.collected[k].shape))
-            for i, table in changed.get(k, {}).items():
-                b[i] = _on_tail(table, tail, ratio[i])
-            stacked[k] = b
-            if k in reads:
-                projection = reads[k]
-                out[k] = b if projection is None else projection.apply_each(b)
+            own = changed.get(k, {})
+            projection = reads.get(k)
+            if 2 ** len(clique.variables) <= BATCHED_ENTRIES:
+                b = (self.collected[k].reshape(1, -1, tail) * ratio.reshape(n, 1, tail))
+                b = b.reshape((n, *self.collected[k].shape))
+                for i, table in own.items():
+                    b[i] = _on_tail(table, tail, ratio[i])
+                stacked[k] = b
+                if k in reads:
+                    out[k] = b if projection is None else projection.apply_each(b)
+            else:
+                tables = [_on_tail(own.get(i, self.collected[k]), tail, ratio[i])
+                          for i in range(n)]
+                single[k] = tables
+                if k in reads:
+                    out[k] = np.stack(tables if projection is None
+                                      else [projection.apply(t) for t in tables])
         return out, ratios
-
-
-def _settle() -> None:
-    """Collect, then move what is alive out of the cycle collector's generations: a
-    compiled tree is thousands of small objects, none of them ever in a reference cycle,
-    and every full collection walked them all, 30-40 ms inside a choice for nothing
-    found. Frozen objects are still freed as usual once nothing refers to them; only
-    one that later became garbage in a cycle would stay (a test checks none does). As
-    the frozen objects are not walked, the collection here is short (measured over the
-    interview benchmark: 0.5 ms at the median, 1.1 at most, and no longer pauses)."""
-    gc.collect()
-    gc.freeze()
 
 
 def _on_tail(table: np.ndarray, tail: int, ratio: np.ndarray) -> np.ndarray:
@@ -459,18 +458,11 @@ def _on_tail(table: np.ndarray, tail: int, ratio: np.ndarray) -> np.ndarray:
     return (table.reshape(-1, tail) * ratio.reshape(1, -1)).reshape(table.shape)
 
 
-def _normalised(table: np.ndarray) -> np.ndarray | None:
-    """``table`` summing to one; None when it sums to zero (impossible evidence)."""
-    total = float(table.sum())
-    return table / total if total > 0.0 else None
-
-
 def _inverse(table: np.ndarray) -> np.ndarray:
     """1 / table where it is positive, 0 elsewhere."""
     return np.divide(1.0, table, out=np.zeros_like(table), where=table > 0)
 
 
-@lru_cache(maxsize=4096)
 def _unit(variable: int, onto: tuple[int, ...]) -> Layout:
     """How a 2-vector on ``variable`` lies on a table over ``onto``."""
     return Layout.of((variable,), onto)
@@ -560,7 +552,6 @@ class ExactEngine:
             self._cache[extra] = compiled
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        _settle()
         return compiled
 
     def _compile(self, extra: frozenset[frozenset[int]]) -> _Compiled:
@@ -723,7 +714,7 @@ class ExactEngine:
 
     def calibrate(self, evidence: Evidence) -> Calibrated:
         """The case calibrated once, kept so that more evidence can be inserted cheaply
-        (see :meth:`Calibrated.insert`). Raises ImpossibleEvidence."""
+        (see :meth:`Calibrated.insert_each`). Raises ImpossibleEvidence."""
         compiled = self._for(evidence)
         totals = [1.0] * len(compiled.tree.cliques)
         collected, up, log_p = self._collect(compiled, evidence, totals)
@@ -739,7 +730,7 @@ class ExactEngine:
         rather than calibrated afresh."""
         cal = calibrated or self.calibrate(evidence)
         # per clique: one pass down to the variables read there, then each marginal
-        reads, _ = cal._reading(tuple(int(v) for v in variables))
+        reads = cal._reading(tuple(int(v) for v in variables))
         out = np.zeros((len(extras), len(variables)))
         ratios = np.zeros(len(extras))
         factors = [self._multipliers(cal.compiled, extra) for extra in extras]

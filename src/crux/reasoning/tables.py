@@ -45,9 +45,10 @@ def place(table: np.ndarray, variables: list[int], target: tuple[int, ...]) -> n
 class Layout(NamedTuple):
     """Lay a table over ``source`` variables out to broadcast on ``target`` (a superset).
 
-    A named tuple, as is :class:`Projection`: a compiled tree holds tens of thousands of
-    them, and the cycle collector stops walking a tuple of plain numbers (as a class
-    instance it walked them all in every full collection: pauses of up to 57 ms).
+    A named tuple, as is :class:`Projection`: the cached trees hold tens of thousands of
+    them, and a full collection of the cycle collector walks each; a named tuple has no
+    per-instance dictionary to walk as well (measured: a full collection's longest pause
+    while choosing questions 57 -> 35 ms).
     """
 
     perm: tuple[int, ...] | None
@@ -112,7 +113,8 @@ def _loops(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[int, ..
 def times(table: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """``table * factor``, for a factor laid out to broadcast on a full table (see
     :class:`Layout`), without numpy's slow short inner loops (see :func:`_loops`)."""
-    if table.ndim != factor.ndim or 1 in table.shape or not table.ndim:
+    if (not isinstance(factor, np.ndarray) or table.ndim != factor.ndim
+            or 1 in table.shape or not table.ndim):
         return table * factor
     loops = _loops(factor.shape)
     if not loops:
