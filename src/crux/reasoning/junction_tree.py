@@ -386,20 +386,22 @@ def build(
     # parent's order. A child's message then lies on its parent mostly along the
     # parent's last axes, where numpy multiplies it fast, and no message is ever
     # transposed
-    def key(k: int, v: int) -> tuple[int, ...]:
-        """How many separators hold v among k's children, then its grandchildren, ..."""
+    def generations(k: int) -> list[list[int]]:
+        """k's children, then its grandchildren, ..."""
         out, level = [], kids_of[k]
         while level:
-            out.append(sum(v in shared[c] for c in level))
+            out.append(level)
             level = [g for c in level for g in kids_of[c]]
-        return (*out, v)
+        return out
 
     seps: list[tuple[int, ...]] = [()] * m
     variables: list[tuple[int, ...]] = [()] * m
     for k in pre:  # parents first
         if parent[k] >= 0:
             seps[k] = tuple(v for v in variables[parent[k]] if v in shared[k])
-        own = sorted(sets[k] - shared[k], key=lambda v: key(k, v))
+        below = generations(k)
+        own = sorted(sets[k] - shared[k], key=lambda v: (
+            *(sum(v in shared[c] for c in level) for level in below), v))
         variables[k] = (*own, *seps[k])
     home = []
     for v in range(n):
