@@ -205,18 +205,18 @@ class Projection(NamedTuple):
             perm=None if perm == tuple(range(len(perm))) else perm,
         )
 
-    def apply(self, table: np.ndarray) -> np.ndarray:
-        out = table
+    def _summed(self, tables: np.ndarray, count: int) -> np.ndarray:
+        """``count`` tables one after another, each summed down to the kept variables."""
         for outer, width, inner in self.runs:
-            out = _sum_run(out, outer, width, inner)
-        out = out.reshape(self.out)
+            tables = _sum_run(tables, count * outer, width, inner)
+        return tables
+
+    def apply(self, table: np.ndarray) -> np.ndarray:
+        out = self._summed(table, 1).reshape(self.out)
         return out if self.perm is None else out.transpose(self.perm)
 
     def apply_each(self, tables: np.ndarray) -> np.ndarray:
         """:meth:`apply` to each of a stack of tables (the first axis), in one go."""
         n = tables.shape[0]
-        out = np.ascontiguousarray(tables)
-        for outer, width, inner in self.runs:
-            out = _sum_run(out, n * outer, width, inner)
-        out = out.reshape((n, *self.out))
+        out = self._summed(tables, n).reshape((n, *self.out))
         return out if self.perm is None else out.transpose((0, *(a + 1 for a in self.perm)))
